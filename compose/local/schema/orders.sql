@@ -1,0 +1,28 @@
+-- xa_orders: the orders database (contract §3). Extra columns and tables are ours.
+CREATE DATABASE IF NOT EXISTS xa_orders;
+USE xa_orders;
+
+CREATE TABLE IF NOT EXISTS orders (
+  order_id      BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  account_id    VARCHAR(64) NOT NULL,
+  amount_cents  BIGINT      NOT NULL,
+  status        VARCHAR(16) NOT NULL,            -- PENDING | PAID | CANCELLED
+  pay_txn_id    VARCHAR(64) NULL,                -- the xacoord transaction that paid it
+  cancel_txn_id VARCHAR(64) NULL,                -- the one that cancelled it
+  refunded      TINYINT     NOT NULL DEFAULT 0,  -- whether that cancel refunded a payment
+  created_at    TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  updated_at    TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  CONSTRAINT order_amount_positive CHECK (amount_cents > 0),
+  CONSTRAINT order_status_known CHECK (status IN ('PENDING', 'PAID', 'CANCELLED'))
+) ENGINE = InnoDB;
+
+-- Idempotency keys are written by the orders branch inside the same XA transaction as
+-- the outcome they replay, so a key exists exactly when its outcome does.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  idem_key     VARBINARY(128) NOT NULL PRIMARY KEY,
+  fingerprint  CHAR(16)       NOT NULL,          -- FNV-1a 64 of method, path and body
+  http_status  SMALLINT       NOT NULL,
+  response     BLOB           NOT NULL,          -- the exact body first answered
+  created_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  KEY idempotency_keys_by_age (created_at)
+) ENGINE = InnoDB;

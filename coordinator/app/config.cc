@@ -1,0 +1,60 @@
+#include "coordinator/app/config.h"
+
+#include <cstdlib>
+
+#include "participants/endpoint.h"
+#include "protocol/txn_id.h"
+
+namespace xacoord {
+
+void ServeConfig::add_flags(Flags& f) {
+  f.add("listen", "address to serve HTTP on (host:port)", &listen);
+  f.add("log-dir", "decision log directory (default $XA_VAR/coordinator)", &log_dir);
+  f.add("orders", "orders database URL", &orders);
+  f.add("payments", "payments database URL", &payments);
+  f.add("node-id",
+        "this coordinator's id in every xid (1-12 of [A-Za-z0-9_]); unique per coordinator",
+        &node_id);
+  f.add("enable-fault-injection", "honour XACOORD_CRASH_AT (tests and chaos only)",
+        &enable_fault_injection);
+  f.add("unsafe-no-2pc", "UNSAFE chaos baseline: two local commits, no XA, no decision log",
+        &unsafe_no_2pc);
+  f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
+  f.add("pool-size", "sessions per database = transactions in flight", &pool_size, 1, 4096);
+  f.add("deadline", "time a transaction may take to reach its decision", &deadline);
+  f.add("lock-wait-seconds", "session innodb_lock_wait_timeout", &lock_wait_seconds, 1, 3600);
+  f.add("connect-timeout-seconds", "database connect timeout", &connect_timeout_seconds, 1, 600);
+  f.add("read-timeout-seconds", "database read timeout", &read_timeout_seconds, 1, 3600);
+  f.add("orphan-scan-interval", "how often XA RECOVER looks for orphan branches",
+        &orphan_scan_interval);
+  f.add("orphan-grace", "how long an orphan must stay prepared before it is rolled back",
+        &orphan_grace);
+  f.add("stuck-after", "a branch in doubt this long counts as stuck (metric)", &stuck_after);
+  f.add("retry-max-backoff", "cap of the phase-two retry backoff", &retry_max_backoff);
+  f.add("health-interval", "database ping interval", &health_interval);
+  f.add("idempotency-retention", "how long Idempotency-Key answers are kept",
+        &idempotency_retention);
+  f.add("http-read-timeout", "time a client has to send each request", &http_read_timeout);
+  f.add("shutdown-grace", "how long SIGTERM waits for transactions in flight", &shutdown_grace);
+  f.add("max-connections", "concurrent HTTP connections", &max_connections, 1, 100000);
+  f.add("segment-bytes", "decision log segment size before rotation", &segment_bytes, 4096,
+        1LL << 32);
+}
+
+void ServeConfig::finish() {
+  if (log_dir.empty()) {
+    const char* var = std::getenv("XA_VAR");
+    log_dir = std::string(var && *var ? var : "./var") + "/coordinator";
+  }
+  if (!valid_node_id(node_id))
+    throw UsageError("--node-id must be 1-12 characters of [A-Za-z0-9_]");
+  try {
+    db::Endpoint::parse(orders);
+    db::Endpoint::parse(payments);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
+}
+
+}  // namespace xacoord

@@ -1,0 +1,45 @@
+// `xacoord serve`'s configuration: contract §1 defaults, overridden by XACOORD_* variables
+// and then by flags.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "coordinator/app/flags.h"
+
+namespace xacoord {
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string log_dir;  // default $XA_VAR/coordinator, $XA_VAR defaulting to ./var
+  std::string orders = "mysql://root@127.0.0.1:3316/xa_orders";
+  std::string payments = "mysql://root@127.0.0.1:3317/xa_payments";
+  std::string node_id = "1";
+  bool enable_fault_injection = false;
+  bool unsafe_no_2pc = false;
+  std::string admin_token;
+
+  std::int64_t pool_size = 128;
+  std::chrono::milliseconds deadline{10'000};
+  std::int64_t lock_wait_seconds = 5;
+  std::int64_t connect_timeout_seconds = 2;
+  std::int64_t read_timeout_seconds = 10;
+  std::chrono::milliseconds orphan_scan_interval{10'000};
+  std::chrono::milliseconds orphan_grace{30'000};
+  std::chrono::milliseconds stuck_after{60'000};
+  std::chrono::milliseconds retry_max_backoff{10'000};
+  std::chrono::milliseconds health_interval{1'000};
+  std::chrono::milliseconds idempotency_retention{24 * 3600 * 1000};
+  std::chrono::milliseconds http_read_timeout{30'000};
+  std::chrono::milliseconds shutdown_grace{15'000};
+  std::int64_t max_connections = 1024;
+  std::int64_t segment_bytes = 4 << 20;
+
+  // Registers every field on `flags`.
+  void add_flags(Flags& flags);
+  // Fills derived defaults and checks what flags alone cannot; throws UsageError.
+  void finish();
+};
+
+}  // namespace xacoord

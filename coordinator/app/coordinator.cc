@@ -1,0 +1,177 @@
+#include "coordinator/app/coordinator.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "coordinator/http/api_routes.h"
+#include "coordinator/observability/event_log.h"
+
+namespace xacoord {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+asio::awaitable<void> sleep_for(milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace
+
+Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
+  dlog::Options log_options;
+  log_options.segment_bytes = static_cast<std::uint64_t>(config_.segment_bytes);
+  log_options.observer = &metrics_;
+  log_ = dlog::DecisionLog::open(dlog::posix_file_system(), config_.log_dir, log_options);
+
+  db::Timeouts timeouts;
+  timeouts.connect = std::chrono::seconds(config_.connect_timeout_seconds);
+  timeouts.read = std::chrono::seconds(config_.read_timeout_seconds);
+  timeouts.write = std::chrono::seconds(config_.read_timeout_seconds);
+  timeouts.lock_wait_seconds = static_cast<int>(config_.lock_wait_seconds);
+  auto size = static_cast<std::size_t>(config_.pool_size);
+  orders_ =
+      std::make_unique<db::Pool>("orders", db::Endpoint::parse(config_.orders), timeouts, size);
+  payments_ =
+      std::make_unique<db::Pool>("payments", db::Endpoint::parse(config_.payments), timeouts, size);
+  std::vector<db::Pool*> participants{orders_.get(), payments_.get()};
+
+  Resolver::Options recovery;
+  recovery.node_id = config_.node_id;
+  recovery.max_backoff = config_.retry_max_backoff;
+  recovery.orphan_grace = config_.orphan_grace;
+  recovery.stuck_after = config_.stuck_after;
+  resolver_ = std::make_unique<Resolver>(io_.get_executor(), participants, *log_, txns_, metrics_,
+                                         recovery);
+
+  TwoPhaseCommit::Options engine;
+  engine.node_id = config_.node_id;
+  engine.deadline = config_.deadline;
+  engine.unsafe_no_2pc = config_.unsafe_no_2pc;
+  engine_ = std::make_unique<TwoPhaseCommit>(*log_, txns_, *resolver_, metrics_, engine);
+
+  health_ = std::make_unique<HealthMonitor>(participants, config_.health_interval);
+  OrderService::Options service;
+  service.idempotency_retention =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.idempotency_retention);
+  service_ =
+      std::make_unique<OrderService>(*engine_, *orders_, *payments_, *health_, metrics_, service);
+
+  http::add_api_routes(
+      router_, http::ApiContext{*service_, txns_, *resolver_, *health_, registry_,
+                                [this] { return recovered_ && !stopping_; }, config_.admin_token});
+  http::ServerOptions server;
+  server.listen = config_.listen;
+  server.read_timeout = config_.http_read_timeout;
+  server.max_connections = static_cast<std::size_t>(config_.max_connections);
+  server_ = std::make_unique<http::Server>(io_, router_, metrics_, server);
+  register_gauges();
+}
+
+void Coordinator::register_gauges() {
+  registry_.gauge_fn("xacoord_transactions_in_flight",
+                     "Transactions begun and not yet decided and answered", {},
+                     [this] { return static_cast<double>(engine_->in_flight()); });
+  registry_.gauge_fn("xacoord_in_doubt_branches",
+                     "Prepared branches waiting for recovery to finish phase two", {},
+                     [this] { return static_cast<double>(resolver_->pending()); });
+  registry_.gauge_fn("xacoord_stuck_branches",
+                     "In-doubt branches older than --stuck-after (alert on > 0)", {},
+                     [this] { return static_cast<double>(resolver_->stuck()); });
+  registry_.gauge_fn("xacoord_ready", "1 once start-up recovery has finished", {},
+                     [this] { return recovered_ ? 1.0 : 0.0; });
+  registry_.gauge_fn("xacoord_decision_log_epoch", "Epoch of this run of the coordinator", {},
+                     [this] { return static_cast<double>(log_->epoch()); });
+  for (db::Pool* pool : {orders_.get(), payments_.get()}) {
+    metrics::Labels labels{{"participant", pool->participant()}};
+    registry_.gauge_fn("xacoord_pool_sessions_in_use", "Sessions leased to transactions", labels,
+                       [pool] { return static_cast<double>(pool->in_use()); });
+    registry_.gauge_fn("xacoord_pool_sessions_max", "Pool bound", labels,
+                       [pool] { return static_cast<double>(pool->size()); });
+    registry_.gauge_fn("xacoord_pool_waiters", "Transactions waiting for a session", labels,
+                       [pool] { return static_cast<double>(pool->waiting()); });
+    registry_.gauge_fn("xacoord_database_up", "1 while the database answers pings", labels,
+                       [this, pool] { return health_->up(pool->participant()) ? 1.0 : 0.0; });
+  }
+}
+
+int Coordinator::run() {
+  server_->start();
+  log_event("listening", {{"address", config_.listen},
+                          {"port", server_->port()},
+                          {"node_id", config_.node_id},
+                          {"epoch", log_->epoch()},
+                          {"log_dir", config_.log_dir},
+                          {"orders", db::Endpoint::parse(config_.orders).url()},
+                          {"payments", db::Endpoint::parse(config_.payments).url()},
+                          {"unsafe_no_2pc", config_.unsafe_no_2pc}});
+  asio::co_spawn(io_, health_->run(), asio::detached);
+  asio::co_spawn(io_, recover_then_scan(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log_event("recovery_failed", {{"error", x.what()}});
+    }
+    std::fflush(stderr);
+    std::_Exit(1);  // recovery cannot go on: refuse to serve rather than guess
+  });
+  asio::co_spawn(io_, expire_keys(), asio::detached);
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log_event("stopping", {{"signal", signal}, {"in_flight", engine_->in_flight()}});
+    asio::co_spawn(io_, drain_and_stop(), asio::detached);
+  });
+  io_.run();
+  return 0;
+}
+
+asio::awaitable<void> Coordinator::recover_then_scan() {
+  co_await resolver_->recover_at_startup();
+  recovered_ = true;
+  log_event("ready", {{"port", server_->port()}});
+  while (!stopping_) {
+    co_await sleep_for(config_.orphan_scan_interval);
+    if (recovered_) co_await resolver_->scan_orphans();
+  }
+}
+
+asio::awaitable<void> Coordinator::expire_keys() {
+  while (!stopping_) {
+    if (recovered_) {
+      try {
+        auto removed = co_await service_->expire_idempotency_keys();
+        if (removed > 0) log_event("idempotency_keys_expired", {{"count", removed}});
+      } catch (const std::exception& e) {
+        log_event("idempotency_expiry_failed", {{"error", e.what()}});
+      }
+    }
+    co_await sleep_for(milliseconds(60'000));
+  }
+}
+
+// Graceful stop: accept nothing new, let transactions in flight finish (up to the grace),
+// then stop. Whatever is still in doubt is finished by the next start's recovery.
+asio::awaitable<void> Coordinator::drain_and_stop() {
+  stopping_ = true;
+  server_->stop();
+  auto until = std::chrono::steady_clock::now() + config_.shutdown_grace;
+  while (engine_->in_flight() > 0 && std::chrono::steady_clock::now() < until)
+    co_await sleep_for(milliseconds(20));
+  // Let the last answers reach their sockets.
+  co_await sleep_for(milliseconds(50));
+  log_event("stopped", {{"in_flight", engine_->in_flight()}, {"in_doubt", resolver_->pending()}});
+  resolver_->stop();
+  health_->stop();
+  io_.stop();
+}
+
+}  // namespace xacoord

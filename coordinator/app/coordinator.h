@@ -1,0 +1,61 @@
+// `xacoord serve`: every part of the coordinator, wired together and run.
+//
+// Threads: one io_context thread runs the HTTP server, the 2PC engine, recovery and the
+// health checks (so none of their state needs a lock); every database session has its
+// own lane thread; the decision log has its writer thread.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+
+#include "coordinator/app/config.h"
+#include "coordinator/app/health_monitor.h"
+#include "coordinator/domain/order_service.h"
+#include "coordinator/engine/two_phase_commit.h"
+#include "coordinator/engine/txn_registry.h"
+#include "coordinator/http/router.h"
+#include "coordinator/http/server.h"
+#include "coordinator/log/decision_log.h"
+#include "coordinator/observability/coordinator_metrics.h"
+#include "coordinator/observability/metrics.h"
+#include "coordinator/recovery/resolver.h"
+#include "participants/pool.h"
+
+namespace xacoord {
+
+class Coordinator {
+ public:
+  // Opens the decision log (throws dlog::LogCorrupt or std::runtime_error) and builds the
+  // rest; nothing is served until run().
+  explicit Coordinator(ServeConfig config);
+
+  // Serves until SIGINT or SIGTERM, then drains transactions in flight. Returns the exit
+  // code. The process should then end without running destructors (see main.cc).
+  int run();
+
+ private:
+  boost::asio::awaitable<void> recover_then_scan();
+  boost::asio::awaitable<void> expire_keys();
+  boost::asio::awaitable<void> drain_and_stop();
+  void register_gauges();
+
+  ServeConfig config_;
+  boost::asio::io_context io_{1};
+  metrics::Registry registry_;
+  CoordinatorMetrics metrics_{registry_};
+  std::unique_ptr<dlog::DecisionLog> log_;
+  std::unique_ptr<db::Pool> orders_;
+  std::unique_ptr<db::Pool> payments_;
+  TxnRegistry txns_;
+  std::unique_ptr<Resolver> resolver_;
+  std::unique_ptr<TwoPhaseCommit> engine_;
+  std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<OrderService> service_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  bool recovered_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace xacoord

@@ -1,0 +1,80 @@
+#include "coordinator/app/health_monitor.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "coordinator/observability/event_log.h"
+#include "participants/db_error.h"
+#include "protocol/problem.h"
+
+namespace xacoord {
+
+namespace asio = boost::asio;
+
+HealthMonitor::HealthMonitor(std::vector<db::Pool*> participants,
+                             std::chrono::milliseconds interval)
+    : interval_(interval) {
+  for (db::Pool* pool : participants) {
+    db::Timeouts quick = pool->timeouts();
+    quick.connect = std::chrono::seconds(1);
+    quick.read = std::chrono::seconds(2);
+    quick.write = std::chrono::seconds(2);
+    Probe& probe = probes_[pool->participant()];
+    probe.pool = pool;
+    probe.lane =
+        std::make_unique<db::Lane>(pool->participant() + "/health", pool->endpoint(), quick, 0);
+  }
+}
+
+HealthMonitor::~HealthMonitor() = default;
+
+asio::awaitable<void> HealthMonitor::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopped_) {
+    for (auto& [name, probe] : probes_) {
+      bool was_up = probe.up;
+      try {
+        co_await db::run_on(*probe.lane, [](db::Connection& c) { c.ping(); });
+        probe.up = true;
+        probe.last_error.clear();
+      } catch (const std::exception& e) {
+        probe.up = false;
+        probe.last_error = e.what();
+      }
+      if (was_up != probe.up) {
+        log_event(probe.up ? "database_up" : "database_down",
+                  {{"participant", name},
+                   {"address", probe.pool->endpoint().address()},
+                   {"error", probe.last_error}});
+      }
+    }
+    timer.expires_after(interval_);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+bool HealthMonitor::up(const std::string& participant) const {
+  auto it = probes_.find(participant);
+  return it != probes_.end() && it->second.up;
+}
+
+bool HealthMonitor::all_up() const {
+  for (const auto& [name, probe] : probes_) {
+    if (!probe.up) return false;
+  }
+  return true;
+}
+
+void HealthMonitor::require_up(const db::Pool& pool) const {
+  auto it = probes_.find(pool.participant());
+  if (it == probes_.end() || it->second.up) return;
+  throw ProblemError(problems::unavailable(
+      "the " + pool.participant() + " database at " + pool.endpoint().address() +
+          " is unreachable (" + it->second.last_error + "); nothing changed, retry later",
+      2));
+}
+
+}  // namespace xacoord

@@ -1,0 +1,35 @@
+// xacoord: an XA transaction coordinator for the pay-versus-cancel race.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "coordinator/app/commands.h"
+#include "tools/tool_commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: xacoord COMMAND [flags]\n"
+    "  serve       run the coordinator (HTTP API on 127.0.0.1:8080)\n"
+    "  demo        race pay against cancel on a running coordinator\n"
+    "  txn         list, show, or force transactions (operators)\n"
+    "  log         verify or dump a decision log\n"
+    "  reconcile   check the invariants of contract §4 on both databases\n"
+    "Run `xacoord COMMAND --help` for a command's flags.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  if (command == "serve") return xacoord::serve_command(argc, argv);
+  if (command == "demo") return xacoord::demo_command(argc, argv);
+  if (command == "txn") return xacoord::txn_command(argc, argv);
+  if (command == "log") return xacoord::log_command(argc, argv);
+  if (command == "reconcile") return xacoord::reconcile_command(argc, argv);
+  std::fprintf(stderr, "xacoord: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return 2;
+}

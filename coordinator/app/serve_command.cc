@@ -1,0 +1,60 @@
+#include <cstdio>
+#include <cstdlib>
+
+#include "coordinator/app/commands.h"
+#include "coordinator/app/config.h"
+#include "coordinator/app/coordinator.h"
+#include "coordinator/engine/crash_points.h"
+#include "coordinator/log/log_scan.h"
+
+namespace xacoord {
+
+int serve_command(int argc, char** argv) {
+  ServeConfig config;
+  Flags flags("xacoord serve [flags]   (every flag also reads XACOORD_<FLAG>)", "XACOORD_");
+  config.add_flags(flags);
+  try {
+    flags.parse(argc, argv, 2);
+    config.finish();
+    if (const char* spec = std::getenv("XACOORD_CRASH_AT"); spec && *spec) {
+      if (config.enable_fault_injection) {
+        arm_crash_point(spec);
+      } else {
+        std::fprintf(
+            stderr,
+            "xacoord serve: XACOORD_CRASH_AT is ignored without --enable-fault-injection\n");
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xacoord serve: %s\n", e.what());
+    return 2;
+  }
+  std::unique_ptr<Coordinator> coordinator;
+  try {
+    coordinator = std::make_unique<Coordinator>(config);
+  } catch (const dlog::LogCorrupt& e) {
+    std::fprintf(
+        stderr,
+        "xacoord serve: the decision log is damaged: %s\n"
+        "  Nothing was changed. See docs/decision-log.md (\"A damaged log\") for the way out;\n"
+        "  `xacoord log verify %s` describes the damage.\n",
+        e.what(), config.log_dir.c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xacoord serve: %s\n", e.what());
+    return 1;
+  }
+  int code = 1;
+  try {
+    code = coordinator->run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xacoord serve: %s\n", e.what());
+  }
+  // Every outcome that matters is in the databases and the decision log already; tearing
+  // down threads blocked on sessions in order would only delay the exit.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
+}
+
+}  // namespace xacoord

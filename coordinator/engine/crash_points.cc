@@ -1,0 +1,83 @@
+#include "coordinator/engine/crash_points.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace xacoord {
+namespace crash_detail {
+
+std::atomic<bool> armed{false};
+namespace {
+CrashPoint target;
+std::atomic<int> remaining{0};
+}  // namespace
+
+void reach(CrashPoint point) {
+  if (point != target) return;
+  if (remaining.fetch_sub(1) != 1) return;
+  std::fprintf(stderr, "{\"event\":\"crash_point\",\"point\":\"%s\"}\n",
+               std::string(name_of(point)).c_str());
+  std::fflush(stderr);
+  ::kill(::getpid(), SIGKILL);
+  ::pause();  // SIGKILL is on its way; never run another line of the protocol
+}
+
+}  // namespace crash_detail
+
+std::string_view name_of(CrashPoint point) {
+  switch (point) {
+    case CrashPoint::kBeforePrepare:
+      return "before_prepare";
+    case CrashPoint::kAfterPrepareFirst:
+      return "after_prepare_first";
+    case CrashPoint::kAfterPrepareAll:
+      return "after_prepare_all";
+    case CrashPoint::kAfterDecisionLogged:
+      return "after_decision_logged";
+    case CrashPoint::kAfterCommitFirst:
+      return "after_commit_first";
+    case CrashPoint::kAfterCommitAll:
+      return "after_commit_all";
+    case CrashPoint::kBeforeRollback:
+      return "before_rollback";
+    case CrashPoint::kAfterRollbackFirst:
+      return "after_rollback_first";
+  }
+  return "unknown";
+}
+
+std::optional<CrashPoint> crash_point_from_name(std::string_view name) {
+  for (auto p : kAllCrashPoints) {
+    if (name_of(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+void arm_crash_point(std::string_view spec) {
+  auto colon = spec.find(':');
+  auto point = crash_point_from_name(spec.substr(0, colon));
+  int n = 1;
+  bool count_ok = true;
+  if (colon != std::string_view::npos) {
+    auto digits = spec.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    count_ok = ec == std::errc() && end == digits.data() + digits.size() && n >= 1;
+  }
+  if (!point || !count_ok) {
+    std::string valid;
+    for (auto p : kAllCrashPoints)
+      valid += (valid.empty() ? "" : ", ") + std::string(name_of(p));
+    throw std::invalid_argument("bad XACOORD_CRASH_AT '" + std::string(spec) +
+                                "': expected <point>[:<n>] with n >= 1; points: " + valid);
+  }
+  crash_detail::target = *point;
+  crash_detail::remaining = n;
+  crash_detail::armed = true;
+}
+
+}  // namespace xacoord

@@ -1,0 +1,38 @@
+// Reads one segment's bytes into records, and says exactly where and how it is damaged.
+// Pure (bytes in, records out): the libFuzzer target drives it directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/log_record.h"
+
+namespace xacoord::dlog {
+
+struct ScannedRecord {
+  std::uint64_t offset;  // where its frame starts
+  LogRecord record;
+};
+
+struct Damage {
+  std::uint64_t offset;  // where the first bad frame (or the header) starts
+  std::string reason;    // "bad crc", "impossible length", "truncated record", ...
+  // Whether any complete frame with a good CRC starts after `offset`. If not, the damage
+  // can be a write torn by a crash; if so, it is damage in the middle of the log.
+  bool valid_frame_after = false;
+};
+
+struct SegmentScan {
+  bool header_ok = false;
+  std::uint64_t segment_number = 0;    // from the header, when header_ok
+  std::vector<ScannedRecord> records;  // every record before the damage, in order
+  std::uint64_t valid_bytes = 0;       // end of the last good record (or of the header)
+  std::optional<Damage> damage;
+};
+
+SegmentScan scan_segment(std::string_view bytes);
+
+}  // namespace xacoord::dlog

@@ -1,0 +1,70 @@
+#include "participants/lane.h"
+
+namespace xacoord::db {
+
+Lane::Lane(std::string participant, Endpoint endpoint, Timeouts timeouts, std::size_t index)
+    : participant_(std::move(participant)),
+      endpoint_(std::move(endpoint)),
+      timeouts_(timeouts),
+      index_(index),
+      thread_([this] { loop(); }) {}
+
+Lane::~Lane() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void Lane::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+Connection& Lane::connection() {
+  if (!connection_) connection_ = Connection::open(endpoint_, timeouts_);
+  return *connection_;
+}
+
+void Lane::drop_connection() {
+  connection_.reset();
+}
+
+void Lane::loop() {
+  thread_init();
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stopping, and nothing left to run
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task();
+  }
+  connection_.reset();
+  thread_end();
+}
+
+namespace detail {
+
+std::exception_ptr run_guarded(Lane& lane, const std::function<void(Connection&)>& work) {
+  try {
+    work(lane.connection());
+    return nullptr;
+  } catch (const DbError& e) {
+    if (e.connection_unusable()) lane.drop_connection();
+    return std::current_exception();
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+}  // namespace detail
+}  // namespace xacoord::db

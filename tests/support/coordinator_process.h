@@ -1,0 +1,65 @@
+// `xacoord serve` as a child process, for tests that must see the real program: its HTTP
+// API, its crash points (SIGKILL at a chosen step), its restarts and its recovery.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "coordinator/client/http_client.h"
+
+namespace xacoord::test {
+
+class DbPair;
+
+struct CoordinatorOptions {
+  std::string orders_url;
+  std::string payments_url;
+  std::string log_dir;  // empty: a fresh scratch directory
+  std::string node_id = "1";
+  std::uint16_t port = 0;  // 0: a free port
+  std::string crash_at;    // XACOORD_CRASH_AT, with --enable-fault-injection
+  std::vector<std::string> extra_args;
+  std::vector<std::pair<std::string, std::string>> env;
+
+  static CoordinatorOptions for_pair(const DbPair& pair);
+};
+
+class CoordinatorProcess {
+ public:
+  struct Exit {
+    bool signaled = false;
+    int code = 0;  // exit code, or the signal number when signaled
+  };
+
+  // Starts the process (does not wait for it to be ready).
+  static std::unique_ptr<CoordinatorProcess> start(CoordinatorOptions options);
+  ~CoordinatorProcess();  // SIGKILLs it if it still runs
+
+  // Polls /healthz until 200; false if the process exits or the time runs out.
+  bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  std::optional<Exit> wait_exit(std::chrono::milliseconds timeout);
+  bool running();
+  void signal(int sig);
+
+  std::uint16_t port() const { return options_.port; }
+  const CoordinatorOptions& options() const { return options_; }
+  HttpClient client(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  // What the process wrote to stderr so far (its event log).
+  std::string log_text() const;
+
+ private:
+  CoordinatorProcess() = default;
+  CoordinatorOptions options_;
+  pid_t pid_ = -1;
+  std::optional<Exit> exit_;
+  std::string stderr_path_;
+};
+
+}  // namespace xacoord::test

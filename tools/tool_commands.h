@@ -1,0 +1,8 @@
+// Subcommands that live in tools/: each takes the whole argv (argv[1] is its name).
+#pragma once
+
+namespace xacoord {
+
+int reconcile_command(int argc, char** argv);
+
+}  // namespace xacoord
