@@ -16,14 +16,18 @@ int serve_command(int argc, char** argv) {
   try {
     flags.parse(argc, argv, 2);
     config.finish();
-    if (const char* spec = std::getenv("XACOORD_CRASH_AT"); spec && *spec) {
-      if (config.enable_fault_injection) {
-        arm_crash_point(spec);
-      } else {
-        std::fprintf(
-            stderr,
-            "xacoord serve: XACOORD_CRASH_AT is ignored without --enable-fault-injection\n");
+    const char* crash_at = std::getenv("XACOORD_CRASH_AT");
+    const char* stall_at = std::getenv("XACOORD_STALL_AT");
+    if (config.enable_fault_injection) {
+      if (crash_at && *crash_at) arm_crash_point(crash_at);
+      if (stall_at && *stall_at) {
+        const char* ms = std::getenv("XACOORD_STALL_MS");
+        arm_stall_point(stall_at, ms && *ms ? std::atoi(ms) : 3000);
       }
+    } else if ((crash_at && *crash_at) || (stall_at && *stall_at)) {
+      std::fprintf(stderr,
+                   "xacoord serve: XACOORD_CRASH_AT and XACOORD_STALL_AT are ignored without "
+                   "--enable-fault-injection\n");
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xacoord serve: %s\n", e.what());

@@ -7,24 +7,42 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 
 namespace xacoord {
 namespace crash_detail {
 
 std::atomic<bool> armed{false};
 namespace {
-CrashPoint target;
-std::atomic<int> remaining{0};
+
+// One armed fault: which point, and how many more visits until it fires.
+struct Armed {
+  std::optional<CrashPoint> point;
+  std::atomic<int> remaining{0};
+  bool due(CrashPoint reached) { return point == reached && remaining.fetch_sub(1) == 1; }
+};
+Armed crash;
+Armed stall;
+int stall_ms = 0;
+
+void announce(const char* event, CrashPoint point) {
+  std::fprintf(stderr, "{\"event\":\"%s\",\"point\":\"%s\"}\n", event, std::string(name_of(point)).c_str());
+  std::fflush(stderr);
+}
+
 }  // namespace
 
 void reach(CrashPoint point) {
-  if (point != target) return;
-  if (remaining.fetch_sub(1) != 1) return;
-  std::fprintf(stderr, "{\"event\":\"crash_point\",\"point\":\"%s\"}\n",
-               std::string(name_of(point)).c_str());
-  std::fflush(stderr);
-  ::kill(::getpid(), SIGKILL);
-  ::pause();  // SIGKILL is on its way; never run another line of the protocol
+  if (stall.due(point)) {
+    announce("stall_point", point);
+    std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms));
+  }
+  if (crash.due(point)) {
+    announce("crash_point", point);
+    ::kill(::getpid(), SIGKILL);
+    ::pause();  // SIGKILL is on its way; never run another line of the protocol
+  }
 }
 
 }  // namespace crash_detail
@@ -58,7 +76,9 @@ std::optional<CrashPoint> crash_point_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-void arm_crash_point(std::string_view spec) {
+namespace {
+
+std::pair<CrashPoint, int> parse_spec(std::string_view spec) {
   auto colon = spec.find(':');
   auto point = crash_point_from_name(spec.substr(0, colon));
   int n = 1;
@@ -72,11 +92,26 @@ void arm_crash_point(std::string_view spec) {
     std::string valid;
     for (auto p : kAllCrashPoints)
       valid += (valid.empty() ? "" : ", ") + std::string(name_of(p));
-    throw std::invalid_argument("bad XACOORD_CRASH_AT '" + std::string(spec) +
+    throw std::invalid_argument("bad fault point '" + std::string(spec) +
                                 "': expected <point>[:<n>] with n >= 1; points: " + valid);
   }
-  crash_detail::target = *point;
-  crash_detail::remaining = n;
+  return {*point, n};
+}
+
+}  // namespace
+
+void arm_crash_point(std::string_view spec) {
+  auto [point, n] = parse_spec(spec);
+  crash_detail::crash.point = point;
+  crash_detail::crash.remaining = n;
+  crash_detail::armed = true;
+}
+
+void arm_stall_point(std::string_view spec, int stall_ms) {
+  auto [point, n] = parse_spec(spec);
+  crash_detail::stall.point = point;
+  crash_detail::stall.remaining = n;
+  crash_detail::stall_ms = stall_ms;
   crash_detail::armed = true;
 }
 

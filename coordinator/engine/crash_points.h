@@ -3,6 +3,11 @@
 // SIGKILL, not exit(): no destructor, no flush, no goodbye to the databases — exactly what
 // a power cut or the OOM killer does. When nothing is armed a crash point is one load
 // and one branch.
+//
+// Stall points use the same names: XACOORD_STALL_AT=<point>[:<n>] freezes the whole
+// coordinator for XACOORD_STALL_MS (default 3000) milliseconds the n-th time it reaches
+// <point>, after writing a "stall_point" event line. Tests watch for that line and then
+// kill a database or a session while the protocol is provably at that step.
 #pragma once
 
 #include <atomic>
@@ -39,6 +44,8 @@ void reach(CrashPoint point);
 // Arms the crash point named by `spec` ("<point>" or "<point>:<n>", n >= 1).
 // Throws std::invalid_argument naming the valid points.
 void arm_crash_point(std::string_view spec);
+// Arms a stall at the point named by `spec` (same form), for `stall_ms` milliseconds.
+void arm_stall_point(std::string_view spec, int stall_ms);
 
 inline void crash_point(CrashPoint point) {
   if (crash_detail::armed.load(std::memory_order_relaxed)) [[unlikely]]

@@ -33,7 +33,7 @@ std::unique_ptr<CoordinatorProcess> CoordinatorProcess::start(CoordinatorOptions
                                 "--orders",    options.orders_url,
                                 "--payments",  options.payments_url,
                                 "--node-id",   options.node_id};
-  if (!options.crash_at.empty()) args.push_back("--enable-fault-injection");
+  if (!options.crash_at.empty() || !options.stall_at.empty()) args.push_back("--enable-fault-injection");
   for (const auto& a : options.extra_args)
     args.push_back(a);
   p->options_ = options;
@@ -47,6 +47,8 @@ std::unique_ptr<CoordinatorProcess> CoordinatorProcess::start(CoordinatorOptions
       ::dup2(fd, 1);
     }
     ::setenv("XACOORD_CRASH_AT", options.crash_at.c_str(), 1);
+    ::setenv("XACOORD_STALL_AT", options.stall_at.c_str(), 1);
+    ::setenv("XACOORD_STALL_MS", std::to_string(options.stall_ms).c_str(), 1);
     for (const auto& [k, v] : options.env)
       ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
@@ -116,6 +118,20 @@ std::string CoordinatorProcess::log_text() const {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+}  // namespace xacoord::test
+
+namespace xacoord::test {
+
+bool CoordinatorProcess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (log_text().find(text) != std::string::npos) return true;
+    if (!running()) return log_text().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 }  // namespace xacoord::test

@@ -25,6 +25,8 @@ struct CoordinatorOptions {
   std::string node_id = "1";
   std::uint16_t port = 0;  // 0: a free port
   std::string crash_at;    // XACOORD_CRASH_AT, with --enable-fault-injection
+  std::string stall_at;    // XACOORD_STALL_AT, with --enable-fault-injection
+  int stall_ms = 3000;     // XACOORD_STALL_MS
   std::vector<std::string> extra_args;
   std::vector<std::pair<std::string, std::string>> env;
 
@@ -53,6 +55,9 @@ class CoordinatorProcess {
   HttpClient client(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
   // What the process wrote to stderr so far (its event log).
   std::string log_text() const;
+  // Waits until the event log contains `text` (e.g. "\"stall_point\""); false on timeout
+  // or if the process exits first.
+  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   CoordinatorProcess() = default;
