@@ -98,9 +98,13 @@ std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, const Tim
     options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     c->conn_.reset(driver()->connect(options));
     c->stmt_.reset(c->conn_->createStatement());
-    c->stmt_->execute("SET SESSION innodb_lock_wait_timeout = " +
-                      std::to_string(timeouts.lock_wait_seconds));
   });
+  // The session's id comes along with its settings (one round trip), so a deadline can
+  // interrupt the session's statement from another session without asking it first.
+  auto results = c->batch(
+      {"SET SESSION innodb_lock_wait_timeout = " + std::to_string(timeouts.lock_wait_seconds),
+       "SELECT CONNECTION_ID()"});
+  c->connection_id_ = as_int((*results[1])[0], 0);
   return c;
 }
 

@@ -69,7 +69,7 @@ class Connection {
   std::vector<Xid> xa_recover();
 
   void ping();
-  // The server's id for this session, for KILL CONNECTION in fault-injection tests.
+  // The server's id for this session (KILL QUERY when a deadline passes; tests).
   std::int64_t connection_id();
   std::int64_t last_insert_id();
 

@@ -37,10 +37,19 @@ class DbError : public std::runtime_error {
   bool connection_unusable() const {
     return kind_ == ErrorKind::kConnectionLost || kind_ == ErrorKind::kTimeout;
   }
+  // No session could be opened for the work, so none of its statements reached the
+  // server: whatever branch it was meant to prepare or finish is not prepared by it.
+  bool no_session() const { return no_session_; }
+  static DbError opening_session_failed(const DbError& e) {
+    DbError copy = e;
+    copy.no_session_ = true;
+    return copy;
+  }
 
  private:
   ErrorKind kind_;
   int code_;
+  bool no_session_ = false;
 };
 
 // Maps a Connector/C++ exception onto a DbError; `what` says which call failed.

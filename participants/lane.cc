@@ -27,11 +27,19 @@ void Lane::post(std::function<void()> task) {
 }
 
 Connection& Lane::connection() {
-  if (!connection_) connection_ = Connection::open(endpoint_, timeouts_);
+  if (!connection_) {
+    try {
+      connection_ = Connection::open(endpoint_, timeouts_);
+    } catch (const DbError& e) {
+      throw DbError::opening_session_failed(e);
+    }
+    session_id_.store(connection_->connection_id(), std::memory_order_release);
+  }
   return *connection_;
 }
 
 void Lane::drop_connection() {
+  session_id_.store(0, std::memory_order_release);
   connection_.reset();
 }
 

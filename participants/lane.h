@@ -9,6 +9,7 @@
 
 #include <utility>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -43,7 +44,8 @@ class Lane {
   // Queues `task` for the lane's thread. Tasks run one at a time, in order.
   void post(std::function<void()> task);
 
-  // Lane thread only: the session, opened on first use or after a drop. Throws DbError.
+  // Lane thread only: the session, opened on first use or after a drop. Throws DbError;
+  // when the session cannot be opened, one whose no_session() is true.
   Connection& connection();
   // Lane thread only: closes the session. The server then rolls back an unprepared branch
   // and lets another session finish a prepared one.
@@ -51,6 +53,8 @@ class Lane {
 
   const std::string& participant() const { return participant_; }
   std::size_t index() const { return index_; }
+  // The server's id of the lane's current session, 0 while it has none. Any thread.
+  std::int64_t session_id() const { return session_id_.load(std::memory_order_acquire); }
 
  private:
   void loop();
@@ -60,6 +64,7 @@ class Lane {
   const Timeouts timeouts_;
   const std::size_t index_;
   std::unique_ptr<Connection> connection_;  // lane thread only
+  std::atomic<std::int64_t> session_id_{0};
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -56,6 +56,23 @@ asio::awaitable<Lease> Pool::acquire(std::chrono::steady_clock::time_point deadl
                       " stayed busy until the deadline");
 }
 
+void Pool::interrupt(const Lane& lane) {
+  std::int64_t session = lane.session_id();
+  if (session == 0) return;  // no session: nothing runs there
+  if (!control_)
+    control_ = std::make_unique<Lane>(participant_ + "/control", endpoint_, timeouts_, size_);
+  control_->post([control = control_.get(), session] {
+    // An error here (the session ended meanwhile: 1094 unknown thread) changes nothing.
+    detail::run_guarded(
+        *control, [session](Connection& c) { c.execute("KILL QUERY " + std::to_string(session)); });
+  });
+}
+
+void Pool::drop_idle_sessions() {
+  for (Lane* lane : free_)
+    lane->post([lane] { lane->drop_connection(); });
+}
+
 void Pool::release(Lane* lane, bool discard_session) {
   // Queued before any next user's work, so that user finds a fresh session.
   if (discard_session) lane->post([lane] { lane->drop_connection(); });

@@ -64,12 +64,21 @@ class Pool {
   // A free lane, waiting for one until `deadline`; throws PoolExhausted after it.
   boost::asio::awaitable<Lease> acquire(std::chrono::steady_clock::time_point deadline);
 
+  // Interrupts the statement `lane` is running (KILL QUERY from a session of the pool's
+  // own), so a branch past its deadline stops holding locks. Does not wait; best effort:
+  // if the server cannot be reached, the statement ends at its read timeout anyway.
+  void interrupt(const Lane& lane);
+
   const std::string& participant() const { return participant_; }
   const Endpoint& endpoint() const { return endpoint_; }
   const Timeouts& timeouts() const { return timeouts_; }
   std::size_t size() const { return size_; }
   std::size_t in_use() const { return lanes_.size() - free_.size(); }
   std::size_t waiting() const { return waiters_.size(); }
+
+  // Closes the sessions of idle lanes; each reconnects at its next use. After its server
+  // restarted, every pooled session is dead and would fail its next user once.
+  void drop_idle_sessions();
 
  private:
   friend class Lease;
@@ -86,6 +95,7 @@ class Pool {
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<Lane*> free_;  // a stack: the most recently used session is the warmest
   std::deque<Waiter*> waiters_;
+  std::unique_ptr<Lane> control_;  // sends KILL QUERY; created on first use
 };
 
 }  // namespace xacoord::db

@@ -1,10 +1,13 @@
 #include "protocol/api_types.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
 
 #include "protocol/problem.h"
+#include "protocol/txn_id.h"
 
 namespace xacoord::api {
 namespace {
@@ -86,6 +89,65 @@ std::string parse_account_id(std::string_view segment) {
     reject("account_id must be 1-64 characters of letters, digits and . _ : @ -");
   }
   return std::string(segment);
+}
+
+std::string parse_txn_id(std::string_view segment) {
+  if (segment.size() > kMaxTxnIdBytes || !TxnId::parse(segment)) {
+    reject("txn_id must look like <node>-<epoch>-<seq>, e.g. 1-3-42");
+  }
+  return std::string(segment);
+}
+
+bool is_json_media_type(std::string_view content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "application/json") return true;
+  return lower.starts_with("application/") && lower.ends_with("+json") &&
+         lower.size() > std::string_view("application/+json").size();
+}
+
+TransactionQuery TransactionQuery::parse(const std::map<std::string, std::string>& query) {
+  TransactionQuery out;
+  if (auto s = query.find("state"); s != query.end()) {
+    if (s->second == "in_doubt") {
+      out.in_doubt = true;
+    } else if (auto state = txn_state_from_name(s->second)) {
+      out.state = *state;
+    } else {
+      reject(
+          "state must be in_doubt or one of ACTIVE, PREPARING, COMMITTING, COMMITTED, ABORTING, "
+          "ABORTED");
+    }
+  }
+  if (auto l = query.find("limit"); l != query.end()) {
+    std::size_t v = 0;
+    const auto& text = l->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 ||
+        v > kMaxListLimit) {
+      reject("limit must be an integer from 1 to " + std::to_string(kMaxListLimit));
+    }
+    out.limit = v;
+  }
+  return out;
+}
+
+std::string parse_force_reason(std::string_view body) {
+  if (body.empty()) return "operator";
+  auto j = parse_object(body);
+  auto it = j.find("reason");
+  if (it == j.end()) return "operator";
+  if (!it->is_string() || it->get_ref<const std::string&>().empty() ||
+      it->get_ref<const std::string&>().size() > kMaxReasonBytes) {
+    reject("reason must be a string of 1 to " + std::to_string(kMaxReasonBytes) + " characters");
+  }
+  return it->get<std::string>();
 }
 
 CreateAccountRequest CreateAccountRequest::parse(std::string_view body) {

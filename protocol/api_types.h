@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,12 +11,18 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "protocol/states.h"
+
 namespace xacoord::api {
 
 inline constexpr std::int64_t kMaxCents = 1'000'000'000'000;  // $10bn: beyond is "absurd"
 inline constexpr std::size_t kMaxAccountIdBytes = 64;
 inline constexpr std::size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+inline constexpr std::size_t kMaxTxnIdBytes = 64;
+inline constexpr std::size_t kMaxReasonBytes = 1000;
+inline constexpr std::size_t kDefaultListLimit = 100;
+inline constexpr std::size_t kMaxListLimit = 1000;
 
 // Account ids: 1-64 characters of [A-Za-z0-9._:@-].
 bool valid_account_id(std::string_view id);
@@ -25,6 +32,23 @@ bool valid_idempotency_key(std::string_view key);
 std::int64_t parse_order_id(std::string_view segment);
 // A path segment that must be an account id; 400 otherwise.
 std::string parse_account_id(std::string_view segment);
+// A path segment that must be a transaction id, "<node>-<epoch>-<seq>"; 400 otherwise.
+std::string parse_txn_id(std::string_view segment);
+// application/json or application/<anything>+json, any case, parameters allowed.
+bool is_json_media_type(std::string_view content_type);
+
+// The query of GET /v1/transactions: state=in_doubt or a transaction state name, and
+// limit=1..1000 (default 100). Other parameters are ignored; bad values are a 400.
+struct TransactionQuery {
+  bool in_doubt = false;
+  std::optional<TxnState> state;
+  std::size_t limit = kDefaultListLimit;
+  static TransactionQuery parse(const std::map<std::string, std::string>& query);
+};
+
+// The optional body of the admin force routes: empty, or {"reason": "..."}.
+// Returns the reason ("operator" when none is given).
+std::string parse_force_reason(std::string_view body);
 
 struct CreateAccountRequest {
   std::string account_id;

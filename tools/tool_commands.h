@@ -4,5 +4,7 @@
 namespace xacoord {
 
 int reconcile_command(int argc, char** argv);
+int chaos_command(int argc, char** argv);
+int bench_command(int argc, char** argv);
 
 }  // namespace xacoord

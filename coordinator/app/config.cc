@@ -55,6 +55,11 @@ void ServeConfig::finish() {
     throw UsageError(e.what());
   }
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
+  // Keys are compared in whole seconds (docs/api.md); below one second they would expire
+  // as soon as they are stored, and a request could be charged twice.
+  if (idempotency_retention < std::chrono::seconds(1))
+    throw UsageError("--idempotency-retention must be at least 1s");
+  if (http_read_timeout.count() <= 0) throw UsageError("--http-read-timeout must be positive");
 }
 
 }  // namespace xacoord

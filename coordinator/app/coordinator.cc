@@ -64,9 +64,10 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   service_ =
       std::make_unique<OrderService>(*engine_, *orders_, *payments_, *health_, metrics_, service);
 
-  http::add_api_routes(
-      router_, http::ApiContext{*service_, txns_, *resolver_, *health_, registry_,
-                                [this] { return recovered_ && !stopping_; }, config_.admin_token});
+  http::add_api_routes(router_,
+                       http::ApiContext{*service_, txns_, *resolver_, *health_, registry_,
+                                        [this] { return recovered_; }, [this] { return stopping_; },
+                                        config_.admin_token});
   http::ServerOptions server;
   server.listen = config_.listen;
   server.read_timeout = config_.http_read_timeout;
@@ -89,7 +90,10 @@ void Coordinator::register_gauges() {
                      [this] { return recovered_ ? 1.0 : 0.0; });
   registry_.gauge_fn("xacoord_decision_log_epoch", "Epoch of this run of the coordinator", {},
                      [this] { return static_cast<double>(log_->epoch()); });
+  registry_.gauge_fn("xacoord_http_connections", "Open HTTP connections", {},
+                     [this] { return static_cast<double>(server_->connections()); });
   for (db::Pool* pool : {orders_.get(), payments_.get()}) {
+    metrics_.declare_participant(pool->participant());
     metrics::Labels labels{{"participant", pool->participant()}};
     registry_.gauge_fn("xacoord_pool_sessions_in_use", "Sessions leased to transactions", labels,
                        [pool] { return static_cast<double>(pool->in_use()); });
@@ -125,10 +129,17 @@ int Coordinator::run() {
   });
   asio::co_spawn(io_, expire_keys(), asio::detached);
   asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+  signals.async_wait([this, &signals](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log_event("stopping", {{"signal", signal}, {"in_flight", engine_->in_flight()}});
     asio::co_spawn(io_, drain_and_stop(), asio::detached);
+    // A second signal does not wait for the drain (recovery finishes what it cuts short).
+    signals.async_wait([](const boost::system::error_code& again, int second) {
+      if (again) return;
+      log_event("stopping_now", {{"signal", second}});
+      std::fflush(stderr);
+      std::_Exit(1);
+    });
   });
   io_.run();
   return 0;
@@ -148,7 +159,12 @@ asio::awaitable<void> Coordinator::expire_keys() {
   while (!stopping_) {
     if (recovered_) {
       try {
-        auto removed = co_await service_->expire_idempotency_keys();
+        // A batch at a time, until a batch comes back short: the backlog never grows.
+        std::int64_t removed = 0, batch = 0;
+        do {
+          batch = co_await service_->expire_idempotency_keys();
+          removed += batch;
+        } while (batch >= OrderService::kExpiryBatch && !stopping_);
         if (removed > 0) log_event("idempotency_keys_expired", {{"count", removed}});
       } catch (const std::exception& e) {
         log_event("idempotency_expiry_failed", {{"error", e.what()}});
@@ -158,17 +174,20 @@ asio::awaitable<void> Coordinator::expire_keys() {
   }
 }
 
-// Graceful stop: accept nothing new, let transactions in flight finish (up to the grace),
-// then stop. Whatever is still in doubt is finished by the next start's recovery.
+// Graceful stop: accept nothing new, let transactions in flight finish and their answers
+// go out (up to the grace), then stop. Whatever is still in doubt is finished by the next
+// start's recovery.
 asio::awaitable<void> Coordinator::drain_and_stop() {
   stopping_ = true;
   server_->stop();
   auto until = std::chrono::steady_clock::now() + config_.shutdown_grace;
-  while (engine_->in_flight() > 0 && std::chrono::steady_clock::now() < until)
-    co_await sleep_for(milliseconds(20));
-  // Let the last answers reach their sockets.
-  co_await sleep_for(milliseconds(50));
-  log_event("stopped", {{"in_flight", engine_->in_flight()}, {"in_doubt", resolver_->pending()}});
+  while ((engine_->in_flight() > 0 || server_->requests_in_progress() > 0) &&
+         std::chrono::steady_clock::now() < until) {
+    co_await sleep_for(milliseconds(10));
+  }
+  log_event("stopped", {{"in_flight", engine_->in_flight()},
+                        {"unanswered_requests", server_->requests_in_progress()},
+                        {"in_doubt", resolver_->pending()}});
   resolver_->stop();
   health_->stop();
   io_.stop();

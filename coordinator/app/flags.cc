@@ -5,6 +5,15 @@
 
 namespace xacoord {
 
+std::string command_line(int argc, char** argv) {
+  std::string line = "xacoord";
+  for (int i = 1; i < argc; ++i) {
+    line += ' ';
+    line += argv[i];
+  }
+  return line;
+}
+
 Flags::Flags(std::string usage_line, std::string env_prefix)
     : usage_line_(std::move(usage_line)), env_prefix_(std::move(env_prefix)) {}
 

@@ -17,6 +17,9 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The command as typed ("xacoord chaos --seed 7 ..."), for reports that say how they were made.
+std::string command_line(int argc, char** argv);
+
 class Flags {
  public:
   explicit Flags(std::string usage_line, std::string env_prefix = "");

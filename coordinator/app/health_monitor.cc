@@ -33,19 +33,33 @@ HealthMonitor::~HealthMonitor() = default;
 asio::awaitable<void> HealthMonitor::run() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stopped_) {
+    // All at once: a server that hangs (paused, or a network that drops packets) costs its
+    // probe the read timeout, and must not delay what the others report.
+    std::vector<Probe*> probes;
+    std::vector<db::LaneJob> jobs;
     for (auto& [name, probe] : probes_) {
+      probes.push_back(&probe);
+      jobs.push_back(db::LaneJob{probe.lane.get(), [](db::Connection& c) { c.ping(); }});
+    }
+    auto errors = co_await db::run_parallel(std::move(jobs));
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      Probe& probe = *probes[i];
       bool was_up = probe.up;
-      try {
-        co_await db::run_on(*probe.lane, [](db::Connection& c) { c.ping(); });
-        probe.up = true;
-        probe.last_error.clear();
-      } catch (const std::exception& e) {
-        probe.up = false;
-        probe.last_error = e.what();
+      probe.up = !errors[i];
+      probe.last_error.clear();
+      if (errors[i]) {
+        try {
+          std::rethrow_exception(errors[i]);
+        } catch (const std::exception& e) {
+          probe.last_error = e.what();
+        }
       }
       if (was_up != probe.up) {
+        // Down, or back from down (a restart between two pings shows as a failed ping on
+        // the probe's own dead session): the pool's idle sessions are dead too.
+        probe.pool->drop_idle_sessions();
         log_event(probe.up ? "database_up" : "database_down",
-                  {{"participant", name},
+                  {{"participant", probe.pool->participant()},
                    {"address", probe.pool->endpoint().address()},
                    {"error", probe.last_error}});
       }

@@ -15,6 +15,8 @@ constexpr const char* kUsage =
     "  txn         list, show, or force transactions (operators)\n"
     "  log         verify or dump a decision log\n"
     "  reconcile   check the invariants of contract §4 on both databases\n"
+    "  chaos       fault-injection runs with their own databases, and a report\n"
+    "  bench       xacoord against the XA floor and non-atomic commits, side by side\n"
     "Run `xacoord COMMAND --help` for a command's flags.\n";
 
 }  // namespace
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
   if (command == "txn") return xacoord::txn_command(argc, argv);
   if (command == "log") return xacoord::log_command(argc, argv);
   if (command == "reconcile") return xacoord::reconcile_command(argc, argv);
+  if (command == "chaos") return xacoord::chaos_command(argc, argv);
+  if (command == "bench") return xacoord::bench_command(argc, argv);
   std::fprintf(stderr, "xacoord: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

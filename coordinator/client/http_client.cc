@@ -81,8 +81,12 @@ HttpReply HttpClient::request(const std::string& method, const std::string& targ
     if (!ec) bhttp::read(*impl_->socket, impl_->buffer, parser, ec);
     if (ec) {
       impl_->socket.reset();
-      // A kept-alive connection the server already closed: the request never reached it.
-      bool stale = reused && attempt == 0 &&
+      // A kept-alive connection the server had already closed: the request most likely
+      // never reached it. Most likely is not surely (the server may have acted and died
+      // before answering), so only requests that are safe to repeat are sent again: GETs,
+      // and requests with an Idempotency-Key (the rule of Go's net/http, too).
+      bool repeatable = req.method() == bhttp::verb::get || req.count("Idempotency-Key") > 0;
+      bool stale = reused && attempt == 0 && repeatable &&
                    (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
       if (stale) continue;

@@ -57,8 +57,8 @@ asio::awaitable<Answer> OrderService::create_account(api::CreateAccountRequest r
     }
   });
   if (!created) {
-    throw ProblemError(problems::conflict("account-exists", "Account exists",
-                                          "account " + request.account_id + " already exists"));
+    throw ProblemError(
+        problems::account_exists("account " + request.account_id + " already exists"));
   }
   co_return Answer{
       201, api::dump(api::to_json(api::Account{request.account_id, request.balance_cents}))};
@@ -105,7 +105,7 @@ asio::awaitable<Answer> OrderService::get_order(std::int64_t order_id) {
 asio::awaitable<std::int64_t> OrderService::expire_idempotency_keys() {
   auto retention = options_.idempotency_retention;
   co_return co_await with_session(orders_, read_deadline(), [retention](db::Connection& c) {
-    return db::orders::expire_answers(c, retention, 1000);
+    return db::orders::expire_answers(c, retention, static_cast<int>(kExpiryBatch));
   });
 }
 

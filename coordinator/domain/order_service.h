@@ -23,7 +23,8 @@ namespace xacoord {
 
 struct Answer {
   int status = 200;
-  std::string body;  // application/json
+  std::string body;       // application/json
+  bool replayed = false;  // the stored answer to an earlier request with the same key
 };
 
 // An Idempotency-Key and the fingerprint of the request that carried it.
@@ -51,7 +52,8 @@ class OrderService {
   // PENDING -> CANCELLED; PAID -> CANCELLED with the payment REFUNDED (one XA transaction).
   boost::asio::awaitable<Answer> cancel(std::int64_t order_id, std::optional<IdempotencyKey> key);
 
-  // Deletes expired idempotency keys, a batch at a time; returns how many went.
+  // Deletes up to kExpiryBatch expired idempotency keys; returns how many went.
+  static constexpr std::int64_t kExpiryBatch = 1000;
   boost::asio::awaitable<std::int64_t> expire_idempotency_keys();
 
  private:

@@ -13,6 +13,7 @@
 #include "coordinator/domain/order_service.h"
 
 #include "coordinator/domain/problem_mapping.h"
+#include "coordinator/observability/event_log.h"
 #include "participants/db_error.h"
 #include "participants/orders_sql.h"
 #include "participants/payments_sql.h"
@@ -20,6 +21,27 @@
 namespace xacoord {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// One event line per pay or cancel attempt with its outcome, so that grepping the log
+// for a txn_id (which every answer carries) tells the whole story. `http_status` is what
+// the client was answered, absent for an attempt that is retried.
+void log_outcome(const Transaction& txn, std::optional<int> http_status, bool replayed) {
+  nlohmann::json fields{{"txn_id", txn.id_text},
+                        {"kind", txn.kind},
+                        {"order_id", txn.order_id.value_or(0)},
+                        {"outcome", std::string(name_of(txn.state))},
+                        {"duration_ms", std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - txn.began)
+                                            .count()}};
+  if (http_status) fields["http_status"] = *http_status;
+  if (replayed) fields["replayed"] = true;
+  if (txn.error) fields["error"] = *txn.error;
+  log_event("transaction", std::move(fields));
+}
+
+}  // namespace
 
 asio::awaitable<Answer> OrderService::pay(std::int64_t order_id,
                                           std::optional<IdempotencyKey> key) {
@@ -51,8 +73,7 @@ asio::awaitable<Answer> OrderService::pay_in(Transaction& txn, std::int64_t orde
   if (!order) throw ProblemError(problems::not_found("no order " + std::to_string(order_id)));
   if (order->status != "PENDING") {
     throw ProblemError(
-        problems::conflict("order-not-payable", "Order not payable",
-                           "order " + std::to_string(order_id) + " is " + order->status));
+        problems::order_not_payable("order " + std::to_string(order_id) + " is " + order->status));
   }
 
   health_.require_up(payments_);
@@ -133,7 +154,9 @@ asio::awaitable<Answer> OrderService::transact(const char* kind, std::int64_t or
     auto txn = engine_.begin(kind, order_id);
     std::exception_ptr failure;
     try {
-      co_return co_await body(*txn, order_id, key);
+      Answer answer = co_await body(*txn, order_id, key);
+      log_outcome(*txn, answer.status, answer.replayed);
+      co_return answer;
     } catch (...) {
       failure = std::current_exception();
     }
@@ -146,8 +169,14 @@ asio::awaitable<Answer> OrderService::transact(const char* kind, std::int64_t or
     } catch (...) {
     }
     // Another request with this key committed first: the next attempt replays its answer.
-    if (same_key_raced && attempt == 0) continue;
-    throw ProblemError(problem_for(failure));
+    if (same_key_raced && attempt == 0) {
+      log_outcome(*txn, std::nullopt, false);
+      continue;
+    }
+    Problem problem = problem_for(failure);
+    problem.txn_id = txn->id_text;  // GET /v1/transactions/{txn_id} shows why it aborted
+    log_outcome(*txn, problem.status, false);
+    throw ProblemError(std::move(problem));
   }
 }
 
@@ -165,12 +194,11 @@ std::optional<Answer> OrderService::stored_answer(const Results& results,
   auto stored = db::orders::answer_from(*results[1]);
   if (!stored || stored->expired) return std::nullopt;
   if (stored->fingerprint != key->fingerprint) {
-    throw ProblemError(problems::unprocessable(
-        "idempotency-key-reused", "Idempotency-Key reused",
+    throw ProblemError(problems::idempotency_key_reused(
         "this Idempotency-Key was first used for a different request; use a new key"));
   }
   metrics_.idempotent_replay();
-  return Answer{stored->http_status, stored->body};
+  return Answer{stored->http_status, stored->body, /*replayed=*/true};
 }
 
 std::vector<std::string> OrderService::store_statements(const std::optional<IdempotencyKey>& key,

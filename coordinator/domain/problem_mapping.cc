@@ -21,11 +21,9 @@ Problem problem_for(const std::exception_ptr& error) {
     switch (e.kind()) {
       case db::ErrorKind::kConstraint:
         if (db::payments::is_short_balance(e.what())) {
-          return problems::unprocessable("insufficient-funds", "Insufficient funds",
-                                         "the account's balance does not cover the order");
+          return problems::insufficient_funds("the account's balance does not cover the order");
         }
-        return problems::unprocessable(
-            "unknown-account", "Unknown account",
+        return problems::unknown_account(
             "the order's account does not exist in the payments database");
       case db::ErrorKind::kLockTimeout:
       case db::ErrorKind::kDeadlock:

@@ -27,7 +27,8 @@ Armed stall;
 int stall_ms = 0;
 
 void announce(const char* event, CrashPoint point) {
-  std::fprintf(stderr, "{\"event\":\"%s\",\"point\":\"%s\"}\n", event, std::string(name_of(point)).c_str());
+  std::fprintf(stderr, "{\"event\":\"%s\",\"point\":\"%s\"}\n", event,
+               std::string(name_of(point)).c_str());
   std::fflush(stderr);
 }
 

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "participants/pool.h"
 #include "protocol/states.h"
 #include "protocol/txn_id.h"
@@ -25,6 +27,8 @@ struct Branch {
   // XA PREPARE went out but its answer was lost with the session: the server may hold the
   // branch prepared. Only a fresh XA RECOVER can tell.
   bool maybe_prepared = false;
+  // A statement of this branch is on its lane right now (what a deadline interrupts).
+  bool busy = false;
   db::Lease lease;  // the session that holds the branch until phase two is over
 };
 
@@ -42,6 +46,10 @@ struct Transaction : std::enable_shared_from_this<Transaction> {
   std::optional<std::string> error;   // why it aborted
   std::size_t phase_two_pending = 0;  // branches whose phase two recovery is retrying
   bool recovered = false;             // rebuilt from the log or XA RECOVER after a restart
+  bool forced = false;                // an operator's heuristic decision is logged for it
+  // Fires at the deadline: interrupts the statements still running before the decision.
+  std::shared_ptr<boost::asio::steady_timer> watchdog;
+  bool deadline_interrupted = false;  // the watchdog interrupted a statement of it
 
   // Waiting for phase two somewhere: what GET /v1/transactions?state=in_doubt lists.
   bool in_doubt() const { return phase_two_pending > 0; }

@@ -11,8 +11,11 @@
 //   Finished    once every branch is committed, a FINISHED record lets the log forget
 //               the transaction (it needs no fsync of its own).
 //
-// Any failure before the decision rolls back every branch. A transaction with a single
-// branch skips the protocol: XA COMMIT ... ONE PHASE lets that server decide alone.
+// Any failure before the decision rolls back every branch. So does the deadline: a
+// transaction that has not decided by then has the statements it still runs interrupted
+// (KILL QUERY), so a slow branch never keeps the others' locks past it. A transaction
+// with a single branch skips the protocol: XA COMMIT ... ONE PHASE lets that server
+// decide alone.
 //
 // Everything here runs on the coordinator's io_context thread; statements run on the
 // branches' lanes (participants/lane.h) and their results come back here.
@@ -24,6 +27,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "coordinator/engine/crash_points.h"
+#include "coordinator/observability/event_log.h"
 #include "participants/db_error.h"
 #include "participants/lane.h"
 
@@ -64,11 +68,14 @@ std::exception_ptr most_telling(const std::vector<std::exception_ptr>& errors) {
   return best;
 }
 
+// The session went away (or stopped answering) while it ran the branch's statements: the
+// server may or may not hold the branch prepared. A session that could not even be opened
+// sent nothing, so it prepared nothing.
 bool lost_session(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const db::DbError& d) {
-    return d.connection_unusable();
+    return d.connection_unusable() && !d.no_session();
   } catch (...) {
     return false;
   }
@@ -116,6 +123,7 @@ std::shared_ptr<Transaction> TwoPhaseCommit::begin(std::string kind,
 
 asio::awaitable<Branch*> TwoPhaseCommit::enlist(Transaction& txn, db::Pool& pool) {
   check_deadline(txn);
+  if (!txn.watchdog) watch_deadline(txn, co_await asio::this_coro::executor);
   db::Lease lease = co_await pool.acquire(txn.deadline);
   Branch& branch = txn.branches.emplace_back();
   branch.participant = pool.participant();
@@ -134,10 +142,23 @@ asio::awaitable<Results> TwoPhaseCommit::run(Transaction& txn, Branch& branch,
                                               ? "START TRANSACTION"
                                               : "XA START " + branch.xid.to_sql());
   }
+  tag(statements);
   // Set before the round trip: if XA START fails, rollback must still clean the session.
   branch.started = true;
-  Results results = co_await db::run_on(
-      branch.lease.lane(), [&statements](db::Connection& c) { return c.batch(statements); });
+  branch.busy = true;
+  Results results;
+  std::exception_ptr failure;
+  try {
+    results = co_await db::run_on(branch.lease.lane(),
+                                  [&statements](db::Connection& c) { return c.batch(statements); });
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  branch.busy = false;
+  if (failure) {
+    throw_if_interrupted(txn);
+    std::rethrow_exception(failure);
+  }
   if (starting) results.erase(results.begin());
   co_return results;
 }
@@ -180,12 +201,15 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn,
     if (!b.started) statements.insert(statements.begin(), "XA START " + b.xid.to_sql());
     statements.push_back("XA END " + b.xid.to_sql());
     statements.push_back("XA PREPARE " + b.xid.to_sql());
+    tag(statements);
     b.started = true;
+    b.busy = true;
     jobs.push_back({&b.lease.lane(), [&statements](db::Connection& c) { c.batch(statements); }});
   }
   bool any_prepared = false;
   auto errors =
       co_await db::run_parallel(std::move(jobs), [&](std::size_t i, std::exception_ptr error) {
+        txn.branches[i].busy = false;
         if (error) return;
         txn.branches[i].state = BranchState::kPrepared;
         if (!any_prepared) {
@@ -199,7 +223,12 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn,
     for (std::size_t i = 0; i < errors.size(); ++i) {
       if (errors[i] && lost_session(errors[i])) txn.branches[i].maybe_prepared = true;
     }
-    co_await rollback(txn, describe(error));
+    // A named string: with the conditional expression written inside the co_await, g++ 12
+    // handed rollback() an already freed string (garbage in the transaction's error).
+    std::string reason =
+        txn.deadline_interrupted ? "deadline passed during prepare" : describe(error);
+    co_await rollback(txn, std::move(reason));
+    throw_if_interrupted(txn);
     std::rethrow_exception(error);
   }
   crash_point(CrashPoint::kAfterPrepareAll);
@@ -271,20 +300,26 @@ asio::awaitable<void> TwoPhaseCommit::commit_one_phase(Transaction& txn,
   if (!b.started) last.insert(last.begin(), "XA START " + b.xid.to_sql());
   last.push_back("XA END " + b.xid.to_sql());
   last.push_back("XA COMMIT " + b.xid.to_sql() + " ONE PHASE");
+  tag(last);
   b.started = true;
   const auto began = Clock::now();
   std::exception_ptr failure;
+  b.busy = true;
   try {
     co_await db::run_on(b.lease.lane(), [&last](db::Connection& c) { c.batch(last); });
   } catch (...) {
     failure = std::current_exception();
   }
+  b.busy = false;
   metrics_.phase("commit", Clock::now() - began);
   if (failure) {
     // A session lost during the one-phase commit leaves its outcome unknown to us; if the
     // server kept the branch prepared, recovery rolls it back (no decision was logged).
     if (lost_session(failure)) b.maybe_prepared = true;
-    co_await rollback(txn, describe(failure));
+    std::string reason =
+        txn.deadline_interrupted ? "deadline passed before commit" : describe(failure);
+    co_await rollback(txn, std::move(reason));
+    throw_if_interrupted(txn);
     std::rethrow_exception(failure);
   }
   b.state = BranchState::kCommitted;
@@ -388,13 +423,60 @@ asio::awaitable<void> TwoPhaseCommit::commit_unsafe(Transaction& txn,
   if (half_done) std::rethrow_exception(half_done);
 }
 
+// Marks each statement with this node's session marker (session_marker in
+// two_phase_commit.h): if the coordinator dies while a server still runs a batch of its
+// (a session waiting for a lock does not notice its client is gone), the next start finds
+// that session by the marker and kills it before it can prepare a branch behind
+// recovery's back.
+void TwoPhaseCommit::tag(std::vector<std::string>& statements) const {
+  const std::string marker = session_marker(options_.node_id);
+  for (auto& s : statements)
+    s.insert(0, marker);
+}
+
 void TwoPhaseCommit::check_deadline(const Transaction& txn) const {
   if (Clock::now() > txn.deadline) {
     throw DeadlineExceeded("transaction " + txn.id_text + " passed its deadline");
   }
 }
 
+void TwoPhaseCommit::throw_if_interrupted(const Transaction& txn) const {
+  if (txn.deadline_interrupted) {
+    throw DeadlineExceeded("transaction " + txn.id_text +
+                           " passed its deadline before its decision");
+  }
+}
+
+// The deadline, enforced while statements run: without it, a branch stuck behind a lock
+// or a slow server would keep every other branch's locks (prepared ones included) until
+// its own lock wait or read timeout ends. Interrupted statements fail, and the failure
+// takes the usual way: every branch is rolled back.
+void TwoPhaseCommit::watch_deadline(Transaction& txn, const asio::any_io_executor& executor) {
+  txn.watchdog = std::make_shared<asio::steady_timer>(executor, txn.deadline);
+  txn.watchdog->async_wait(
+      [this, weak = txn.weak_from_this()](const boost::system::error_code& ec) {
+        auto txn = weak.lock();
+        if (ec || !txn) return;
+        // Decided transactions finish whatever the clock says.
+        if (txn->state != TxnState::kActive && txn->state != TxnState::kPreparing) return;
+        std::size_t interrupted = 0;
+        for (auto& b : txn->branches) {
+          if (!b.busy || !b.pool || !b.lease) continue;
+          b.pool->interrupt(b.lease.lane());
+          ++interrupted;
+        }
+        if (interrupted == 0) return;  // the next step's own deadline check ends it
+        txn->deadline_interrupted = true;
+        log_event("deadline_interrupt",
+                  {{"txn_id", txn->id_text}, {"statements_interrupted", interrupted}});
+      });
+}
+
 void TwoPhaseCommit::finish(Transaction& txn) {
+  if (txn.watchdog) {
+    txn.watchdog->cancel();
+    txn.watchdog.reset();
+  }
   for (auto& b : txn.branches)
     b.lease.release();
   --in_flight_;

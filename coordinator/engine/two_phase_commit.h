@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "coordinator/engine/transaction.h"
@@ -46,6 +47,13 @@ class PhaseTwoHandoff {
   // keep trying until the server confirms. The branch's own session is already closed.
   virtual void finish_later(std::shared_ptr<Transaction> txn, std::size_t index, bool commit) = 0;
 };
+
+// The comment that starts every statement a branch of node `node_id` sends before its
+// decision, so a session left running by a crashed coordinator can be found in the
+// server's process list ("/*xacoord:<node>*/ ").
+inline std::string session_marker(const std::string& node_id) {
+  return "/*xacoord:" + node_id + "*/ ";
+}
 
 // The message of an exception, for logs and transaction records.
 std::string describe(const std::exception_ptr& error);
@@ -88,7 +96,11 @@ class TwoPhaseCommit {
   boost::asio::awaitable<void> commit_one_phase(Transaction& txn, std::vector<std::string> last);
   boost::asio::awaitable<void> commit_unsafe(Transaction& txn,
                                              std::vector<std::vector<std::string>>& last);
+  void tag(std::vector<std::string>& statements) const;
   void check_deadline(const Transaction& txn) const;
+  // Throws DeadlineExceeded if the deadline interrupted a statement of `txn`.
+  void throw_if_interrupted(const Transaction& txn) const;
+  void watch_deadline(Transaction& txn, const boost::asio::any_io_executor& executor);
   void finish(Transaction& txn);
 
   dlog::DecisionLog& log_;

@@ -1,9 +1,12 @@
 #include "coordinator/http/api_routes.h"
 
+#include <map>
 #include <memory>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/http/api_route_table.h"
 #include "coordinator/observability/event_log.h"
 #include "protocol/api_types.h"
 #include "protocol/fingerprint.h"
@@ -32,12 +35,14 @@ api::TransactionView view_of(const Transaction& t) {
 }
 
 Response answer(const Answer& a) {
-  return Response::json(a.status, a.body);
+  Response r = Response::json(a.status, a.body);
+  // The body is the stored first answer, byte for byte; the header says it is a replay.
+  if (a.replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
 }
 
 void require_json(const Request& r) {
-  if (!r.content_type || !(r.content_type->starts_with("application/json") ||
-                           r.content_type->starts_with("application/problem+json"))) {
+  if (!r.content_type || !api::is_json_media_type(*r.content_type)) {
     throw ProblemError(
         problems::unsupported_media_type("send the body as Content-Type: application/json"));
   }
@@ -46,163 +51,181 @@ void require_json(const Request& r) {
 std::optional<IdempotencyKey> idempotency_key(const Request& r) {
   if (!r.idempotency_key) return std::nullopt;
   if (!api::valid_idempotency_key(*r.idempotency_key)) {
-    throw ProblemError(
-        problems::bad_request("Idempotency-Key must be 1-128 printable ASCII characters"));
+    throw ProblemError(problems::bad_request(
+        "Idempotency-Key must be 1-128 printable ASCII characters, no space at either end"));
   }
   return IdempotencyKey{*r.idempotency_key, request_fingerprint(r.method, r.target, r.body)};
+}
+
+// Compares without an early exit, so the time taken does not tell how much matched.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+using Handlers = std::map<std::string_view, Handler>;
+
+void add_domain_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c) {
+  // New work waits for start-up recovery (it may be resolving the branches a new
+  // transaction would lock) and stops at SIGTERM (the drain must end).
+  auto ready = [c] {
+    if (c->stopping()) {
+      throw ProblemError(problems::unavailable(
+          "the coordinator is shutting down; retry shortly (it is restarting, or another "
+          "instance will answer)",
+          2));
+    }
+    if (!c->recovered()) {
+      throw ProblemError(problems::unavailable("recovery is still running; retry shortly", 1));
+    }
+  };
+
+  h["accounts.create"] = [c, ready](const Request& r, const ParsedTarget&,
+                                    const Params&) -> asio::awaitable<Response> {
+    ready();
+    require_json(r);
+    auto request = api::CreateAccountRequest::parse(r.body);
+    co_return answer(co_await c->orders.create_account(std::move(request)));
+  };
+  h["accounts.get"] = [c, ready](const Request&, const ParsedTarget&,
+                                 const Params& p) -> asio::awaitable<Response> {
+    ready();
+    auto account_id = api::parse_account_id(p[0]);
+    co_return answer(co_await c->orders.get_account(std::move(account_id)));
+  };
+  h["orders.create"] = [c, ready](const Request& r, const ParsedTarget&,
+                                  const Params&) -> asio::awaitable<Response> {
+    ready();
+    require_json(r);
+    auto request = api::CreateOrderRequest::parse(r.body);
+    co_return answer(co_await c->orders.create_order(std::move(request)));
+  };
+  h["orders.get"] = [c, ready](const Request&, const ParsedTarget&,
+                               const Params& p) -> asio::awaitable<Response> {
+    ready();
+    auto order_id = api::parse_order_id(p[0]);
+    co_return answer(co_await c->orders.get_order(order_id));
+  };
+  h["orders.pay"] = [c, ready](const Request& r, const ParsedTarget&,
+                               const Params& p) -> asio::awaitable<Response> {
+    ready();
+    auto order_id = api::parse_order_id(p[0]);
+    auto key = idempotency_key(r);
+    co_return answer(co_await c->orders.pay(order_id, std::move(key)));
+  };
+  h["orders.cancel"] = [c, ready](const Request& r, const ParsedTarget&,
+                                  const Params& p) -> asio::awaitable<Response> {
+    ready();
+    auto order_id = api::parse_order_id(p[0]);
+    auto key = idempotency_key(r);
+    co_return answer(co_await c->orders.cancel(order_id, std::move(key)));
+  };
+}
+
+void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c) {
+  h["transactions.get"] = [c](const Request&, const ParsedTarget&,
+                              const Params& p) -> asio::awaitable<Response> {
+    auto txn_id = api::parse_txn_id(p[0]);
+    auto txn = c->registry.find(txn_id);
+    if (!txn) {
+      throw ProblemError(problems::not_found(
+          "no transaction " + txn_id +
+          " in this coordinator's memory (it keeps every unfinished one and the most recent "
+          "finished ones since its start)"));
+    }
+    co_return Response::json(200, api::dump(api::to_json(view_of(*txn))));
+  };
+  h["transactions.list"] = [c](const Request&, const ParsedTarget& t,
+                               const Params&) -> asio::awaitable<Response> {
+    auto query = api::TransactionQuery::parse(t.query);
+    std::function<bool(const Transaction&)> keep = [](const Transaction&) { return true; };
+    if (query.in_doubt) {
+      keep = [](const Transaction& x) { return x.in_doubt(); };
+    } else if (query.state) {
+      keep = [state = *query.state](const Transaction& x) { return x.state == state; };
+    }
+    json list = json::array();
+    for (const auto& txn : c->registry.list(keep, query.limit))
+      list.push_back(api::to_json(view_of(*txn)));
+    json body = json::object();
+    body["transactions"] = list;
+    body["count"] = list.size();
+    co_return Response::json(200, api::dump(body));
+  };
+  h["healthz"] = [c](const Request&, const ParsedTarget&,
+                     const Params&) -> asio::awaitable<Response> {
+    bool recovered = c->recovered();
+    bool stopping = c->stopping();
+    bool orders = c->health.up("orders"), payments = c->health.up("payments");
+    bool ok = recovered && !stopping && orders && payments;
+    std::string status = "ok";
+    if (stopping) {
+      status = "stopping";
+    } else if (!recovered) {
+      status = "starting";
+    } else if (!ok) {
+      status = "degraded";
+    }
+    json body{
+        {"status", status},
+        {"recovery", recovered ? "done" : "running"},
+        {"databases", {{"orders", orders ? "up" : "down"}, {"payments", payments ? "up" : "down"}}},
+        {"in_doubt_branches", c->resolver.pending()}};
+    co_return Response::json(ok ? 200 : 503, api::dump(body));
+  };
+  h["metrics"] = [c](const Request&, const ParsedTarget&,
+                     const Params&) -> asio::awaitable<Response> {
+    co_return Response::text(200, c->metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  };
+}
+
+Handler force_handler(const std::shared_ptr<ApiContext>& c, bool commit) {
+  return [c, commit](const Request& r, const ParsedTarget&,
+                     const Params& p) -> asio::awaitable<Response> {
+    if (!r.authorization || !same_secret(*r.authorization, "Bearer " + c->admin_token)) {
+      Response denied = Response::problem(
+          problems::unauthorized("a valid Authorization: Bearer token is required"));
+      denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_return denied;
+    }
+    auto txn_id = api::parse_txn_id(p[0]);
+    auto reason = api::parse_force_reason(r.body);
+    auto result = co_await c->resolver.force(txn_id, commit, reason);
+    if (!result.accepted) throw ProblemError(problems::force_refused(result.detail));
+    json body{{"txn_id", txn_id},
+              {"forced", commit ? "commit" : "rollback"},
+              {"branches", result.branches},
+              {"detail", result.detail}};
+    co_return Response::json(200, api::dump(body));
+  };
 }
 
 }  // namespace
 
 void add_api_routes(Router& router, ApiContext ctx) {
   auto c = std::make_shared<ApiContext>(std::move(ctx));
-  // Until start-up recovery is done, no new transaction may touch a branch it is resolving.
-  auto ready = [c] {
-    if (!c->recovered()) {
-      throw ProblemError(problems::unavailable("recovery is still running; retry shortly", 1));
-    }
-  };
-
-  router.add("POST", "/v1/accounts", "accounts.create",
-             [c, ready](const Request& r, const ParsedTarget&,
-                        const Params&) -> asio::awaitable<Response> {
-               ready();
-               require_json(r);
-               co_return answer(
-                   co_await c->orders.create_account(api::CreateAccountRequest::parse(r.body)));
-             });
-  router.add("GET", "/v1/accounts/{account_id}", "accounts.get",
-             [c, ready](const Request&, const ParsedTarget&,
-                        const Params& p) -> asio::awaitable<Response> {
-               ready();
-               co_return answer(co_await c->orders.get_account(api::parse_account_id(p[0])));
-             });
-  router.add(
-      "POST", "/v1/orders", "orders.create",
-      [c, ready](const Request& r, const ParsedTarget&,
-                 const Params&) -> asio::awaitable<Response> {
-        ready();
-        require_json(r);
-        co_return answer(co_await c->orders.create_order(api::CreateOrderRequest::parse(r.body)));
-      });
-  router.add("GET", "/v1/orders/{order_id}", "orders.get",
-             [c, ready](const Request&, const ParsedTarget&,
-                        const Params& p) -> asio::awaitable<Response> {
-               ready();
-               co_return answer(co_await c->orders.get_order(api::parse_order_id(p[0])));
-             });
-  router.add("POST", "/v1/orders/{order_id}/pay", "orders.pay",
-             [c, ready](const Request& r, const ParsedTarget&,
-                        const Params& p) -> asio::awaitable<Response> {
-               ready();
-               auto order_id = api::parse_order_id(p[0]);
-               co_return answer(co_await c->orders.pay(order_id, idempotency_key(r)));
-             });
-  router.add("POST", "/v1/orders/{order_id}/cancel", "orders.cancel",
-             [c, ready](const Request& r, const ParsedTarget&,
-                        const Params& p) -> asio::awaitable<Response> {
-               ready();
-               auto order_id = api::parse_order_id(p[0]);
-               co_return answer(co_await c->orders.cancel(order_id, idempotency_key(r)));
-             });
-  router.add(
-      "GET", "/v1/transactions/{txn_id}", "transactions.get",
-      [c](const Request&, const ParsedTarget&, const Params& p) -> asio::awaitable<Response> {
-        if (p[0].size() > 64)
-          throw ProblemError(problems::bad_request("txn_id is at most 64 characters"));
-        auto txn = c->registry.find(p[0]);
-        if (!txn) {
-          throw ProblemError(
-              problems::not_found("no transaction " + p[0] +
-                                  " in this coordinator's memory (it keeps the recent "
-                                  "ones and every unfinished one)"));
-        }
-        co_return Response::json(200, api::dump(api::to_json(view_of(*txn))));
-      });
-  router.add(
-      "GET", "/v1/transactions", "transactions.list",
-      [c](const Request&, const ParsedTarget& t, const Params&) -> asio::awaitable<Response> {
-        std::function<bool(const Transaction&)> keep = [](const Transaction&) { return true; };
-        if (auto s = t.query.find("state"); s != t.query.end()) {
-          if (s->second == "in_doubt") {
-            keep = [](const Transaction& x) { return x.in_doubt(); };
-          } else if (auto state = txn_state_from_name(s->second)) {
-            keep = [st = *state](const Transaction& x) { return x.state == st; };
-          } else {
-            throw ProblemError(problems::bad_request(
-                "state must be in_doubt or one of ACTIVE, PREPARING, COMMITTING, COMMITTED, "
-                "ABORTING, ABORTED"));
-          }
-        }
-        std::size_t limit = 100;
-        if (auto l = t.query.find("limit"); l != t.query.end()) {
-          char* end = nullptr;
-          long v = std::strtol(l->second.c_str(), &end, 10);
-          if (l->second.empty() || *end != '\0' || v < 1 || v > 1000) {
-            throw ProblemError(problems::bad_request("limit must be an integer from 1 to 1000"));
-          }
-          limit = static_cast<std::size_t>(v);
-        }
-        json list = json::array();
-        for (const auto& txn : c->registry.list(keep, limit))
-          list.push_back(api::to_json(view_of(*txn)));
-        co_return Response::json(200,
-                                 api::dump(json{{"transactions", list}, {"count", list.size()}}));
-      });
-  router.add("GET", "/healthz", "healthz",
-             [c](const Request&, const ParsedTarget&, const Params&) -> asio::awaitable<Response> {
-               bool recovered = c->recovered();
-               bool orders = c->health.up("orders"), payments = c->health.up("payments");
-               bool ok = recovered && orders && payments;
-               json body{
-                   {"status", ok ? "ok" : (recovered ? "degraded" : "starting")},
-                   {"recovery", recovered ? "done" : "running"},
-                   {"databases",
-                    {{"orders", orders ? "up" : "down"}, {"payments", payments ? "up" : "down"}}},
-                   {"in_doubt_branches", c->resolver.pending()}};
-               co_return Response::json(ok ? 200 : 503, api::dump(body));
-             });
-  router.add("GET", "/metrics", "metrics",
-             [c](const Request&, const ParsedTarget&, const Params&) -> asio::awaitable<Response> {
-               co_return Response::text(200, c->metrics.render(),
-                                        "text/plain; version=0.0.4; charset=utf-8");
-             });
-
-  if (c->admin_token.empty()) return;
-  auto force = [c](bool commit) {
-    return [c, commit](const Request& r, const ParsedTarget&,
-                       const Params& p) -> asio::awaitable<Response> {
-      if (!r.authorization || *r.authorization != "Bearer " + c->admin_token) {
-        Response denied = Response::problem(
-            problems::unauthorized("a valid Authorization: Bearer token is required"));
-        denied.headers.emplace_back("WWW-Authenticate", "Bearer");
-        co_return denied;
-      }
-      std::string reason = "operator";
-      if (!r.body.empty()) {
-        json j = json::parse(r.body, nullptr, false);
-        if (j.is_discarded() || !j.is_object())
-          throw ProblemError(problems::bad_request("body must be a JSON object"));
-        if (j.contains("reason")) {
-          if (!j["reason"].is_string() || j["reason"].get<std::string>().size() > 1000) {
-            throw ProblemError(
-                problems::bad_request("reason must be a string of at most 1000 characters"));
-          }
-          reason = j["reason"].get<std::string>();
-        }
-      }
-      auto result = co_await c->resolver.force(p[0], commit, reason);
-      if (!result.accepted)
-        throw ProblemError(
-            problems::conflict("force-refused", "Forced decision refused", result.detail));
-      co_return Response::json(200, api::dump(json{{"txn_id", p[0]},
-                                                   {"forced", commit ? "commit" : "rollback"},
-                                                   {"branches", result.branches},
-                                                   {"detail", result.detail}}));
-    };
-  };
-  router.add("POST", "/v1/admin/transactions/{txn_id}/commit", "admin.commit", force(true));
-  router.add("POST", "/v1/admin/transactions/{txn_id}/rollback", "admin.rollback", force(false));
+  Handlers handlers;
+  add_domain_handlers(handlers, c);
+  add_observation_handlers(handlers, c);
+  const bool admin = !c->admin_token.empty();
+  if (admin) {
+    handlers["admin.commit"] = force_handler(c, true);
+    handlers["admin.rollback"] = force_handler(c, false);
+  }
+  for (const auto& route : api_route_table()) {
+    if (route.admin && !admin) continue;
+    auto handler = handlers.extract(route.name);
+    if (handler.empty())
+      throw std::logic_error("route " + std::string(route.name) + " has no handler");
+    router.add(std::string(route.method), std::string(route.pattern), std::string(route.name),
+               std::move(handler.mapped()));
+  }
+  if (!handlers.empty()) {
+    throw std::logic_error("handler " + std::string(handlers.begin()->first) +
+                           " has no row in api_route_table()");
+  }
 }
 
 }  // namespace xacoord::http

@@ -1,4 +1,5 @@
 // The routes of contract §2 (and the operator's admin routes), bound to the domain.
+// Which routes exist is fixed by api_route_table(); this file only gives each a handler.
 #pragma once
 
 #include <functional>
@@ -20,9 +21,12 @@ struct ApiContext {
   const HealthMonitor& health;
   metrics::Registry& metrics;
   std::function<bool()> recovered;  // startup recovery has finished
+  std::function<bool()> stopping;   // SIGTERM arrived: no new transactions
   std::string admin_token;          // empty: admin routes are not served at all
 };
 
+// Adds every route of api_route_table() (the admin ones only with a token). Throws
+// std::logic_error if the table and the handlers here disagree.
 void add_api_routes(Router& router, ApiContext context);
 
 }  // namespace xacoord::http

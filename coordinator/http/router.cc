@@ -56,8 +56,7 @@ asio::awaitable<Response> Router::handle(const Request& request, std::string& ro
       co_return r;
     }
     co_return Response::problem(
-        problems::not_found("no route for " + request.method + " " +
-                            (target->segments.empty() ? "/" : request.target.substr(0, 200))));
+        problems::no_route("no route for " + request.method + " " + request.target.substr(0, 200)));
   }
   route_name = m.route->name;
   const Handler* handler = nullptr;

@@ -1,12 +1,12 @@
-// Routing: method and path pattern to handler. Unknown paths are 404, known paths with
-// another method 405 (with Allow), and a handler that throws becomes its problem answer:
-// a ProblemError its own status, anything else a 500 — never a dropped connection.
+// Routing: method and path pattern to handler. Unknown paths are 404 (no-route), known
+// paths with another method 405 (with Allow), and a handler that throws becomes its
+// problem answer: a ProblemError its own status, anything else a 500 — never a dropped
+// connection.
 #pragma once
-
-#include <utility>
 
 #include <functional>
 #include <string>
+#include <utility>  // before awaitable.hpp, which uses std::exchange without including it
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>

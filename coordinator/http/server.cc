@@ -1,13 +1,18 @@
 #include "coordinator/http/server.h"
 
+#include <algorithm>
+#include <array>
+#include <optional>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "coordinator/http/beast_message.h"
 #include "coordinator/observability/event_log.h"
 
 namespace xacoord::http {
@@ -19,23 +24,60 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::optional<std::string> header(const bhttp::request_parser<bhttp::string_body>::value_type& req,
-                                  std::string_view name) {
-  auto it = req.find(beast::string_view(name.data(), name.size()));
-  if (it == req.end()) return std::nullopt;
-  return std::string(it->value());
+// How long, and for how many bytes, a lingering close keeps reading.
+constexpr std::chrono::milliseconds kLingerTime{2'000};
+constexpr std::size_t kLingerBytes = 1 << 20;
+// Connections over the cap that may be waiting for their 503 at once; beyond that they
+// are closed without an answer.
+constexpr std::size_t kMaxRefusing = 64;
+
+// Holds a count one higher for its lifetime, whichever way the scope is left.
+class CountGuard {
+ public:
+  explicit CountGuard(std::size_t& count) : count_(count) { ++count_; }
+  ~CountGuard() { --count_; }
+  CountGuard(const CountGuard&) = delete;
+  CountGuard& operator=(const CountGuard&) = delete;
+
+ private:
+  std::size_t& count_;
+};
+
+// Keeps a stream in the set of reading sessions while it waits for a request.
+class ReadingGuard {
+ public:
+  ReadingGuard(std::set<beast::tcp_stream*>& set, beast::tcp_stream* stream)
+      : set_(set), stream_(stream) {
+    set_.insert(stream_);
+  }
+  ~ReadingGuard() { set_.erase(stream_); }
+  ReadingGuard(const ReadingGuard&) = delete;
+  ReadingGuard& operator=(const ReadingGuard&) = delete;
+
+ private:
+  std::set<beast::tcp_stream*>& set_;
+  beast::tcp_stream* stream_;
+};
+
+// The client went away (or we cancelled the read): nothing to answer.
+bool connection_gone(const boost::system::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor;
 }
 
-bhttp::response<bhttp::string_body> to_beast(const Response& r, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-  res.set(bhttp::field::server, "xacoord");
-  res.set(bhttp::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers)
-    res.set(k, v);
-  res.body() = r.body;
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
+// The answer to a request that could not be read as HTTP within the limits.
+Response answer_to_read_error(const boost::system::error_code& ec, const ServerOptions& options) {
+  if (ec == bhttp::error::body_limit) {
+    return Response::problem(problems::payload_too_large(
+        "the body is over the limit of " + std::to_string(options.body_limit) + " bytes"));
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Response::problem(problems::headers_too_large("the request line and headers are over " +
+                                                         std::to_string(options.header_limit) +
+                                                         " bytes"));
+  }
+  return Response::problem(problems::bad_request("malformed HTTP request: " + ec.message()));
 }
 
 }  // namespace
@@ -79,6 +121,9 @@ void Server::stop() {
   stopping_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  // Completions are posted, never run inline: the set does not change under the loop.
+  for (beast::tcp_stream* stream : reading_)
+    stream->cancel();
 }
 
 asio::awaitable<void> Server::accept_loop() {
@@ -93,17 +138,14 @@ asio::awaitable<void> Server::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
+    socket.set_option(tcp::no_delay(true), ec);
     if (connections_ >= options_.max_connections) {
-      static const std::string kBusy = [] {
-        std::string body = problems::unavailable("too many connections; retry", 1).to_json();
-        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
-      }();
-      boost::system::error_code ignored;
-      socket.non_blocking(true, ignored);
-      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ignored);
-      socket.close(ignored);
+      metrics_.http_connection_refused();
+      if (refusing_ < kMaxRefusing) {
+        asio::co_spawn(io_, refuse(std::move(socket)), asio::detached);
+      } else {
+        socket.close(ec);
+      }
       continue;
     }
     asio::co_spawn(io_, session(std::move(socket)), asio::detached);
@@ -111,76 +153,113 @@ asio::awaitable<void> Server::accept_loop() {
 }
 
 asio::awaitable<void> Server::session(tcp::socket socket) {
-  ++connections_;
+  CountGuard open(connections_);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  for (;;) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
-    parser.body_limit(options_.body_limit);
-    boost::system::error_code ec;
-    stream.expires_after(options_.read_timeout);
-    co_await bhttp::async_read_header(stream, buffer, parser,
-                                      asio::redirect_error(asio::use_awaitable, ec));
-    std::optional<Response> early;  // an answer decided before the body is read
-    if (!ec) {
-      auto& req = parser.get();
-      if (auto length = parser.content_length(); length && *length > options_.body_limit) {
-        early = Response::problem(problems::payload_too_large(
-            "the body is " + std::to_string(*length) + " bytes; the limit is " +
-            std::to_string(options_.body_limit)));
-      } else if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
-        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, req.version()};
-        co_await bhttp::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+  bool linger = false;  // we answered before reading the whole request
+  try {
+    while (!stopping_) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+      parser.body_limit(options_.body_limit);
+      std::optional<Response> early;  // an answer decided before the request was all read
+      boost::system::error_code ec;
+      {
+        ReadingGuard reading(reading_, &stream);
+        // One deadline for the whole request, headers and body: a client sending a byte
+        // now and then cannot stretch it.
+        stream.expires_after(options_.read_timeout);
+        co_await bhttp::async_read_header(stream, buffer, parser,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+          auto length = parser.content_length();
+          if (length && *length > options_.body_limit) {
+            early = Response::problem(problems::payload_too_large(
+                "the body is " + std::to_string(*length) + " bytes; the limit is " +
+                std::to_string(options_.body_limit)));
+          } else {
+            auto& req = parser.get();
+            if (!parser.is_done() && beast::iequals(req[bhttp::field::expect], "100-continue")) {
+              bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, req.version()};
+              co_await bhttp::async_write(stream, go_on,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+            }
+            if (!ec) {
+              co_await bhttp::async_read(stream, buffer, parser,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+            }
+          }
+        }
       }
-      if (!early && !ec) {
-        co_await bhttp::async_read(stream, buffer, parser,
-                                   asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == beast::error::timeout) {
+        metrics_.http_read_timeout();  // the stream closed the socket already
+        break;
       }
-    }
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted) {
-      break;  // gone, or too slow: drop the socket
-    }
-    if (ec == bhttp::error::body_limit) {
-      early = Response::problem(problems::payload_too_large(
-          "the body is over the limit of " + std::to_string(options_.body_limit) + " bytes"));
-    } else if (ec == bhttp::error::header_limit) {
-      early = Response::problem(
-          Problem{431, "headers-too-large", "Request header fields too large",
-                  "the headers are over " + std::to_string(options_.header_limit) + " bytes"});
-    } else if (ec) {
-      early = Response::problem(problems::bad_request("malformed HTTP request: " + ec.message()));
-    }
+      if (connection_gone(ec)) break;
+      if (ec) early = answer_to_read_error(ec, options_);
 
-    const auto began = std::chrono::steady_clock::now();
-    auto& req = parser.get();
-    Response response;
-    std::string route = "unmatched";
-    bool keep_alive = false;
-    if (early) {
-      response = std::move(*early);
-    } else {
-      Request request;
-      request.method = std::string(req.method_string());
-      request.target = std::string(req.target());
-      request.body = std::move(req.body());
-      request.content_type = header(req, "Content-Type");
-      request.idempotency_key = header(req, "Idempotency-Key");
-      request.authorization = header(req, "Authorization");
-      response = co_await router_.handle(request, route);
-      keep_alive = req.keep_alive() && !stopping_;
+      CountGuard answering(requests_in_progress_);
+      const auto began = std::chrono::steady_clock::now();
+      auto& req = parser.get();
+      std::string route = "unmatched";
+      Response response;
+      if (early) {
+        response = std::move(*early);
+      } else {
+        Request request = request_from(req);
+        response = co_await router_.handle(request, route);
+      }
+      // Decided after the handler: a stop during a long transaction closes afterwards.
+      const bool keep_alive = !early && req.keep_alive() && !stopping_;
+      metrics_.http_request(route, response.status, std::chrono::steady_clock::now() - began);
+      auto out = to_beast(response, req.version() == 10 ? 10 : 11, keep_alive);
+      stream.expires_after(options_.read_timeout);
+      co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      if (!keep_alive) {
+        linger = early.has_value();
+        break;
+      }
     }
-    metrics_.http_request(route, response.status, std::chrono::steady_clock::now() - began);
-    auto out = to_beast(response, req.version() == 10 ? 10 : 11, keep_alive);
-    stream.expires_after(options_.read_timeout);
-    co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !keep_alive) break;
+  } catch (const std::exception& e) {
+    // Nothing a client sends should get here; if something does, only this connection
+    // ends.
+    log_event("http_session_failed", {{"error", e.what()}});
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  --connections_;
+  if (linger) {
+    co_await linger_and_close(stream);
+  } else {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+}
+
+asio::awaitable<void> Server::refuse(tcp::socket socket) {
+  CountGuard refusing(refusing_);
+  beast::tcp_stream stream(std::move(socket));
+  auto out = to_beast(Response::problem(problems::unavailable(
+                          "the server has " + std::to_string(options_.max_connections) +
+                              " connections open, its limit; retry shortly",
+                          1)),
+                      11, false);
+  boost::system::error_code ec;
+  stream.expires_after(std::min(options_.read_timeout, kLingerTime));
+  co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_await linger_and_close(stream);
+}
+
+asio::awaitable<void> Server::linger_and_close(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // Bounded in time and bytes, so it cannot become a way to hold a socket.
+  stream.expires_after(std::min(options_.read_timeout, kLingerTime));
+  std::array<char, 4096> scratch;
+  std::size_t discarded = 0;
+  while (!ec && discarded < kLingerBytes) {
+    discarded += co_await stream.async_read_some(asio::buffer(scratch),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+  }
+  stream.close();
 }
 
 }  // namespace xacoord::http

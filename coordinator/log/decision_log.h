@@ -1,4 +1,4 @@
-// The decision log: the one thing the coordinator must never lose.
+// The decision log: the one thing the coordinator must never lose (docs/decision-log.md).
 //
 // A commit decision counts only once it is durable: appenders queue records, one writer
 // thread writes everything queued as one batch with one write() and one fdatasync(), and
@@ -8,8 +8,8 @@
 //
 // Opening a log recovers it (log_scan.h), then starts a new epoch in a new segment whose
 // first record is a checkpoint of everything still open, and removes older segments. The
-// writer rotates to a new checkpointed segment whenever the current one passes its size
-// limit, so disk use follows the transactions in flight, not the history.
+// writer rotates to a new checkpointed segment once a segment's records outgrow its limit,
+// so disk use follows the transactions in flight, not the history.
 #pragma once
 
 #include <utility>
@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,18 @@ class BatchObserver {
 };
 
 struct Options {
+  // A segment rotates once the records written after its checkpoint reach this many bytes,
+  // or the checkpoint's own size if that is larger (so a large checkpoint is not rewritten
+  // after every batch: at most half of what the log writes is checkpoints).
   std::uint64_t segment_bytes = 4u << 20;
+  // A batch takes queued records up to this many bytes (at least one record), so a burst
+  // cannot make one write, or one segment, arbitrarily large.
+  std::size_t max_batch_bytes = 1u << 20;
+  // A record appended without a completion (FINISHED) waits up to this long for a record
+  // somebody waits for, and rides along in its batch; only then is it written on its own.
+  // Without this, every FINISHED would cost an fdatasync of its own, and the next decision
+  // would wait behind it.
+  std::chrono::milliseconds unhurried_delay{20};
   BatchObserver* observer = nullptr;
   // Called on the writer thread when a write or sync fails. The default logs and aborts
   // the process. Tests may return instead: the log then refuses everything after.
@@ -57,6 +69,7 @@ struct LogStats {
   std::uint64_t segments_created = 0;
   std::uint64_t current_segment = 0;
   std::uint64_t current_segment_bytes = 0;
+  std::uint64_t checkpoint_bytes = 0;  // of the current segment's checkpoint frame
 };
 
 class DecisionLog {
@@ -75,10 +88,14 @@ class DecisionLog {
   // A copy of the state as of the last durable batch.
   DecisionState state() const;
   LogStats stats() const;
+  // Records queued and not yet taken into a batch.
+  std::size_t queued() const;
 
   // Queues `record`; `done(true)` runs on the writer thread once it is durable (false only
   // after a fatal error that a test chose to survive). `done` may be empty: FINISHED
-  // records need no wait, they ride along with the next batch.
+  // records need no wait, they ride along with the next batch (Options::unhurried_delay).
+  // Throws std::invalid_argument (log_format.h, encode_frame) for a record the log could
+  // not read back.
   void append(LogRecord record, std::function<void(bool durable)> done = {});
   // Appends and blocks until durable; returns false only after a survived fatal error.
   bool append_and_wait(LogRecord record);
@@ -100,12 +117,17 @@ class DecisionLog {
  private:
   struct Pending {
     LogRecord record;
+    std::string frame;  // encoded by the appender, so the writer only writes
     std::function<void(bool)> done;
+    std::chrono::steady_clock::time_point queued_at;
   };
 
   DecisionLog(FileSystem& fs, std::string dir, Options options);
   void start_segment(std::uint64_t number);  // writer thread, or before it starts
   void writer_loop();
+  // Waits until a batch is due; false when the writer must stop. Needs mutex_ held.
+  bool wait_for_batch(std::unique_lock<std::mutex>& lock);
+  bool should_rotate() const;
   void write_batch(std::vector<Pending>& batch);
   void fail(const std::string& what);
 
@@ -118,11 +140,14 @@ class DecisionLog {
   // Writer thread only (and open() before the thread starts).
   std::unique_ptr<WritableFile> file_;
   std::uint64_t segment_number_ = 0;
+  std::uint64_t checkpoint_end_ = 0;  // where the current segment's records begin
   std::string buffer_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<Pending> queue_;
+  std::deque<Pending> queue_;
+  std::size_t queued_waiters_ = 0;  // records in queue_ with a completion
+  std::size_t queued_bytes_ = 0;
   DecisionState state_;  // guarded by mutex_
   LogStats stats_;       // guarded by mutex_
   bool stopping_ = false;

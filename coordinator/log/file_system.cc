@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>  // renameat2
 #include <system_error>
 
 namespace xacoord::dlog {
@@ -112,6 +113,16 @@ class PosixFileSystem final : public FileSystem {
 
   void remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("unlink", path);
+  }
+
+  void rename(const std::string& from, const std::string& to) override {
+    // RENAME_NOREPLACE: plain rename(2) would silently replace an existing `to`.
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return;
+    if (errno != EINVAL) throw_errno("rename " + from + " to", to);
+    // A file system without RENAME_NOREPLACE: link refuses an existing name too; a crash
+    // in between leaves both names, which is harmless for the files moved here.
+    if (::link(from.c_str(), to.c_str()) != 0) throw_errno("link " + from + " to", to);
+    if (::unlink(from.c_str()) != 0) throw_errno("unlink", from);
   }
 
   void truncate(const std::string& path, std::uint64_t size) override {

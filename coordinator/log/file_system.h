@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xacoord::dlog {
@@ -35,6 +36,9 @@ class FileSystem {
   virtual bool exists(const std::string& path) = 0;
   virtual void make_dirs(const std::string& dir) = 0;
   virtual void remove(const std::string& path) = 0;
+  // Atomically gives `from` the name `to` (same directory tree; replaces nothing: `to` must
+  // not exist). Durable only after sync_dir of both directories.
+  virtual void rename(const std::string& from, const std::string& to) = 0;
   // Cuts the file to `size` bytes and syncs it.
   virtual void truncate(const std::string& path, std::uint64_t size) = 0;
   // fsync of a directory: makes creations, renames and removals inside it durable.

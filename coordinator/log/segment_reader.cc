@@ -38,18 +38,43 @@ const char* reason_of(FrameCheck c) {
   return "good";
 }
 
+bool known_type(std::uint8_t type) {
+  return type >= static_cast<std::uint8_t>(RecordType::kCommitDecision) &&
+         type <= static_cast<std::uint8_t>(RecordType::kCheckpoint);
+}
+
+// The first offset at or after `from` where a complete frame with a good CRC starts.
 // Cheap filters first (a known type byte, a length that fits), the CRC last: garbage and
 // zero-filled tails rarely get past the filters, so this stays near linear.
-bool valid_frame_after(std::string_view bytes, std::size_t offset) {
-  for (std::size_t q = offset + 1; q + kFrameHeaderSize <= bytes.size(); ++q) {
-    auto type = static_cast<std::uint8_t>(bytes[q + 8]);
-    if (type < static_cast<std::uint8_t>(RecordType::kCommitDecision) ||
-        type > static_cast<std::uint8_t>(RecordType::kCheckpoint)) {
-      continue;
-    }
-    if (check_frame(bytes, q) == FrameCheck::kGood) return true;
+std::optional<std::size_t> next_good_frame(std::string_view bytes, std::size_t from) {
+  for (std::size_t q = from; q + kFrameHeaderSize <= bytes.size(); ++q) {
+    if (!known_type(static_cast<std::uint8_t>(bytes[q + 8]))) continue;
+    if (check_frame(bytes, q) == FrameCheck::kGood) return q;
   }
-  return false;
+  return std::nullopt;
+}
+
+std::uint32_t length_at(std::string_view bytes, std::size_t offset) {
+  return bytes::get_fixed32(bytes.data() + offset + 4);
+}
+
+// The record in the good frame at `offset`; nullopt if its payload does not decode.
+std::optional<LogRecord> decode_frame(std::string_view bytes, std::size_t offset) {
+  auto type = static_cast<std::uint8_t>(bytes[offset + 8]);
+  return decode_payload(type, bytes.substr(offset + kFrameHeaderSize, length_at(bytes, offset)));
+}
+
+// Checks the segment header; returns why it is bad, or nullopt when it is good.
+std::optional<std::string> header_problem(std::string_view bytes) {
+  if (bytes.size() < kHeaderSize) return "truncated segment header";
+  if (bytes.substr(0, kMagic.size()) != kMagic) return "bad segment magic";
+  if (crc32c::unmask(bytes::get_fixed32(bytes.data() + 20)) != crc32c::value(bytes.substr(0, 20))) {
+    return "bad segment header crc";
+  }
+  if (auto version = bytes::get_fixed32(bytes.data() + 8); version != kFormatVersion) {
+    return "unsupported format version " + std::to_string(version);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -57,18 +82,10 @@ bool valid_frame_after(std::string_view bytes, std::size_t offset) {
 SegmentScan scan_segment(std::string_view bytes) {
   SegmentScan scan;
   auto damaged = [&](std::uint64_t offset, std::string reason) {
-    scan.damage = Damage{offset, std::move(reason), valid_frame_after(bytes, offset)};
+    scan.damage = Damage{offset, std::move(reason), next_good_frame(bytes, offset + 1).has_value()};
     return scan;
   };
-  if (bytes.size() < kHeaderSize) return damaged(0, "truncated segment header");
-  if (bytes.substr(0, kMagic.size()) != kMagic) return damaged(0, "bad segment magic");
-  if (crc32c::unmask(bytes::get_fixed32(bytes.data() + 20)) != crc32c::value(bytes.substr(0, 20))) {
-    return damaged(0, "bad segment header crc");
-  }
-  if (bytes::get_fixed32(bytes.data() + 8) != kFormatVersion) {
-    return damaged(
-        0, "unsupported format version " + std::to_string(bytes::get_fixed32(bytes.data() + 8)));
-  }
+  if (auto problem = header_problem(bytes)) return damaged(0, *problem);
   scan.header_ok = true;
   scan.segment_number = bytes::get_fixed64(bytes.data() + 12);
   std::size_t offset = kHeaderSize;
@@ -76,21 +93,55 @@ SegmentScan scan_segment(std::string_view bytes) {
   while (offset < bytes.size()) {
     FrameCheck check = check_frame(bytes, offset);
     if (check != FrameCheck::kGood) return damaged(offset, reason_of(check));
-    const char* p = bytes.data() + offset;
-    std::uint32_t length = bytes::get_fixed32(p + 4);
-    auto type = static_cast<std::uint8_t>(p[8]);
-    auto record = decode_payload(type, std::string_view(p + kFrameHeaderSize, length));
+    auto record = decode_frame(bytes, offset);
     // A good CRC around a payload we cannot parse is not a torn write: it is a record of
     // an unknown version or a bug, and must never be skipped silently.
     if (!record) {
+      auto type = static_cast<unsigned>(static_cast<std::uint8_t>(bytes[offset + 8]));
       scan.damage = Damage{offset, "undecodable record of type " + std::to_string(type), true};
       return scan;
     }
     scan.records.push_back({offset, std::move(*record)});
-    offset += kFrameHeaderSize + length;
+    offset += kFrameHeaderSize + length_at(bytes, offset);
     scan.valid_bytes = offset;
   }
   return scan;
+}
+
+SalvagedSegment salvage_segment(std::string_view bytes) {
+  SalvagedSegment out;
+  std::size_t offset = 0;
+  if (auto problem = header_problem(bytes)) {
+    // The frames may still be fine: look for them right after where the header would end.
+    std::size_t end = std::min(bytes.size(), kHeaderSize);
+    if (end > 0) out.skipped.push_back({0, end, *problem});
+    offset = end;
+  } else {
+    out.header_ok = true;
+    out.segment_number = bytes::get_fixed64(bytes.data() + 12);
+    offset = kHeaderSize;
+  }
+  while (offset < bytes.size()) {
+    FrameCheck check = check_frame(bytes, offset);
+    std::string reason = reason_of(check);
+    if (check == FrameCheck::kGood) {
+      if (auto record = decode_frame(bytes, offset)) {
+        out.records.push_back({offset, std::move(*record)});
+        offset += kFrameHeaderSize + length_at(bytes, offset);
+        continue;
+      }
+      auto type = static_cast<unsigned>(static_cast<std::uint8_t>(bytes[offset + 8]));
+      reason = "undecodable record of type " + std::to_string(type);
+    }
+    std::size_t resume = next_good_frame(bytes, offset + 1).value_or(bytes.size());
+    if (!out.skipped.empty() && out.skipped.back().end == offset) {
+      out.skipped.back().end = resume;  // one damaged region, however many bad frames
+    } else {
+      out.skipped.push_back({offset, resume, reason});
+    }
+    offset = resume;
+  }
+  return out;
 }
 
 }  // namespace xacoord::dlog

@@ -1,5 +1,5 @@
 // Reads one segment's bytes into records, and says exactly where and how it is damaged.
-// Pure (bytes in, records out): the libFuzzer target drives it directly.
+// Pure (bytes in, records out): the libFuzzer target (fuzz/log) drives it directly.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,26 @@ struct SegmentScan {
   std::optional<Damage> damage;
 };
 
+// Reads frames from the header on and stops at the first damage. Every record returned
+// sits in a frame whose CRC checked and whose payload decoded in full.
 SegmentScan scan_segment(std::string_view bytes);
+
+// What `xacoord log salvage` reads from a damaged segment: every frame with a good CRC and
+// a payload that decodes, also those after damage (it skips bad bytes and looks for the
+// next good frame, as LevelDB's reader does). Never used to start the coordinator.
+struct SkippedRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;  // one past the last skipped byte
+  std::string reason;
+};
+
+struct SalvagedSegment {
+  bool header_ok = false;
+  std::uint64_t segment_number = 0;  // from the header, when header_ok
+  std::vector<ScannedRecord> records;
+  std::vector<SkippedRange> skipped;  // in order; empty for an undamaged segment
+};
+
+SalvagedSegment salvage_segment(std::string_view bytes);
 
 }  // namespace xacoord::dlog

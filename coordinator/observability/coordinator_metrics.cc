@@ -7,6 +7,15 @@ double seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+constexpr const char* kTransactions = "xacoord_transactions_total";
+constexpr const char* kTransactionsHelp = "Transactions by kind and outcome";
+constexpr const char* kTransactionSeconds = "xacoord_transaction_duration_seconds";
+constexpr const char* kTransactionSecondsHelp = "Transaction latency, begin to outcome";
+constexpr const char* kPhaseSeconds = "xacoord_phase_duration_seconds";
+constexpr const char* kPhaseSecondsHelp = "Latency of each protocol phase";
+constexpr const char* kRecoveryActions = "xacoord_recovery_actions_total";
+constexpr const char* kRecoveryActionsHelp = "Branches finished by recovery";
+
 }  // namespace
 
 CoordinatorMetrics::CoordinatorMetrics(metrics::Registry& registry)
@@ -20,31 +29,55 @@ CoordinatorMetrics::CoordinatorMetrics(metrics::Registry& registry)
       log_bytes_(registry.counter("xacoord_decision_log_bytes_total",
                                   "Bytes written to the decision log")),
       replays_(registry.counter("xacoord_idempotent_replays_total",
-                                "Requests answered from a stored Idempotency-Key answer")) {}
+                                "Requests answered from a stored Idempotency-Key answer")),
+      read_timeouts_(registry.counter("xacoord_http_read_timeouts_total",
+                                      "Connections closed because a request did not arrive in "
+                                      "time (--http-read-timeout)")),
+      connections_refused_(registry.counter(
+          "xacoord_http_connections_refused_total",
+          "Connections answered 503 and closed because --max-connections were open")) {
+  for (const char* kind : {"pay", "cancel"}) {
+    for (const char* outcome : {"committed", "aborted"})
+      registry_.counter(kTransactions, kTransactionsHelp, {{"kind", kind}, {"outcome", outcome}});
+  }
+  for (const char* outcome : {"committed", "aborted"}) {
+    registry_.histogram(kTransactionSeconds, kTransactionSecondsHelp, metrics::latency_buckets(),
+                        {{"outcome", outcome}});
+  }
+  for (const char* phase : {"prepare", "decision", "commit", "rollback"}) {
+    registry_.histogram(kPhaseSeconds, kPhaseSecondsHelp, metrics::latency_buckets(),
+                        {{"phase", phase}});
+  }
+}
+
+void CoordinatorMetrics::declare_participant(const std::string& participant) {
+  for (const char* action : {"commit", "rollback"}) {
+    for (const char* reason : {"startup", "retry", "orphan", "operator"}) {
+      registry_.counter(kRecoveryActions, kRecoveryActionsHelp,
+                        {{"participant", participant}, {"action", action}, {"reason", reason}});
+    }
+  }
+}
 
 void CoordinatorMetrics::transaction_finished(const std::string& kind, const std::string& outcome,
                                               std::chrono::steady_clock::duration took) {
+  registry_.counter(kTransactions, kTransactionsHelp, {{"kind", kind}, {"outcome", outcome}}).inc();
   registry_
-      .counter("xacoord_transactions_total", "Transactions by kind and outcome",
-               {{"kind", kind}, {"outcome", outcome}})
-      .inc();
-  registry_
-      .histogram("xacoord_transaction_duration_seconds", "Transaction latency, begin to outcome",
-                 metrics::latency_buckets(), {{"outcome", outcome}})
+      .histogram(kTransactionSeconds, kTransactionSecondsHelp, metrics::latency_buckets(),
+                 {{"outcome", outcome}})
       .observe(seconds(took));
 }
 
 void CoordinatorMetrics::phase(const std::string& name, std::chrono::steady_clock::duration took) {
   registry_
-      .histogram("xacoord_phase_duration_seconds", "Latency of each protocol phase",
-                 metrics::latency_buckets(), {{"phase", name}})
+      .histogram(kPhaseSeconds, kPhaseSecondsHelp, metrics::latency_buckets(), {{"phase", name}})
       .observe(seconds(took));
 }
 
 void CoordinatorMetrics::recovery_action(const std::string& participant, const std::string& action,
                                          const std::string& reason) {
   registry_
-      .counter("xacoord_recovery_actions_total", "Branches finished by recovery",
+      .counter(kRecoveryActions, kRecoveryActionsHelp,
                {{"participant", participant}, {"action", action}, {"reason", reason}})
       .inc();
 }

@@ -131,8 +131,9 @@ asio::awaitable<void> Resolver::drive(Participant& p) {
 asio::awaitable<Resolver::Attempt> Resolver::attempt(Participant& p, const Work& w) {
   const Xid xid = w.txn->branches[w.index].xid;
   const bool commit = w.commit;
+  Attempt result = Attempt::kRetry;
   try {
-    co_return co_await db::run_on(*p.lane, [&xid, commit](db::Connection& c) {
+    result = co_await db::run_on(*p.lane, [&xid, commit](db::Connection& c) {
       try {
         if (commit) {
           c.xa_commit(xid);
@@ -157,6 +158,15 @@ asio::awaitable<Resolver::Attempt> Resolver::attempt(Participant& p, const Work&
                                           {"error", e.what()}});
     co_return e.connection_unusable() ? Attempt::kUnreachable : Attempt::kRetry;
   }
+  if (result == Attempt::kRetry) {
+    // XAER_NOTA, yet XA RECOVER lists it: a session still holds the branch (on MariaDB
+    // only that session can finish it until it goes). Not done; try again later.
+    log_event("recovery_branch_still_attached", {{"txn_id", w.txn->id_text},
+                                                 {"participant", p.pool->participant()},
+                                                 {"action", commit ? "commit" : "rollback"},
+                                                 {"attempts", w.attempts + 1}});
+  }
+  co_return result;
 }
 
 void Resolver::completed(Participant& p, Work& w) {
@@ -170,7 +180,10 @@ void Resolver::completed(Participant& p, Work& w) {
                                          {"attempts", w.attempts + 1}});
   if (--txn.phase_two_pending > 0) return;
   txn.state = w.commit ? TxnState::kCommitted : TxnState::kAborted;
-  if (w.commit) log_.append(FinishedRecord{txn.id_text});
+  // A commit decision stays open in the log until this record; so does an operator's
+  // forced decision (a forced rollback too), which would otherwise ride along in every
+  // checkpoint forever.
+  if (w.commit || txn.forced) log_.append(FinishedRecord{txn.id_text});
   registry_.finished(w.txn);
   metrics_.transaction_finished(txn.kind, w.commit ? "committed" : "aborted",
                                 Clock::now() - txn.began);
@@ -214,11 +227,45 @@ std::shared_ptr<Transaction> Resolver::adopt(const std::string& txn_id, TxnState
   return txn;
 }
 
+// Sessions of an earlier run of this node that the server still runs: the earlier run
+// died while they waited (for a lock, most likely), and the server notices a vanished
+// client only when it next writes to it. Left alone, such a session would go on when its
+// lock comes free and prepare its branch after start-up recovery listed the server, so
+// it is killed first. They are found by the marker every statement before the decision
+// carries (session_marker); no session of this run has sent one yet.
+std::size_t Resolver::kill_sessions_of_earlier_runs(db::Connection& c) const {
+  std::string marker = session_marker(options_.node_id);
+  auto rows = c.query(
+      "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND "
+      "INSTR(info, '" +
+      marker + "') = 1");
+  std::size_t killed = 0;
+  for (const auto& row : rows.rows) {
+    try {
+      c.execute("KILL CONNECTION " + std::to_string(db::as_int(row, 0)));
+      ++killed;
+    } catch (const db::DbError& e) {
+      if (e.connection_unusable()) throw;
+      // 1094 unknown thread: it ended by itself meanwhile.
+    }
+  }
+  return killed;
+}
+
 asio::awaitable<std::vector<Xid>> Resolver::recover_list(Participant& p) {
   milliseconds backoff = options_.first_backoff;
   for (;;) {
     try {
-      co_return co_await db::run_on(*p.lane, [](db::Connection& c) { return c.xa_recover(); });
+      std::size_t killed = 0;
+      auto xids = co_await db::run_on(*p.lane, [this, &killed](db::Connection& c) {
+        killed = kill_sessions_of_earlier_runs(c);
+        return c.xa_recover();
+      });
+      if (killed > 0) {
+        log_event("sessions_of_earlier_run_killed",
+                  {{"participant", p.pool->participant()}, {"sessions", killed}});
+      }
+      co_return xids;
     } catch (const db::DbError& e) {
       log_event("recovery_waiting_for_database",
                 {{"participant", p.pool->participant()}, {"error", e.what()}});
@@ -249,9 +296,15 @@ asio::awaitable<void> Resolver::recover_at_startup() {
   std::vector<std::shared_ptr<Transaction>> adopted;
   for (const auto& [id, decision] : state.open()) {
     adopted.push_back(adopt(id, TxnState::kCommitting, decision.branches, "startup"));
+    adopted.back()->forced = state.heuristics().contains(id);
   }
   for (const auto& [id, branches] : to_rollback) {
     adopted.push_back(adopt(id, TxnState::kAborting, branches, "startup"));
+    adopted.back()->forced = state.heuristics().contains(id);
+  }
+  // A forced rollback whose branches are all gone already: close its record now.
+  for (const auto& [id, heuristic] : state.heuristics()) {
+    if (!heuristic.commit && !to_rollback.contains(id)) log_.append(FinishedRecord{id});
   }
   log_event("recovery_started", {{"open_decisions", state.open().size()},
                                  {"prepared_branches_of_ours", listed},
@@ -267,7 +320,6 @@ asio::awaitable<void> Resolver::recover_at_startup() {
 }
 
 asio::awaitable<void> Resolver::scan_orphans() {
-  const DecisionState state = log_.state();
   for (auto& [name, p] : participants_) {
     std::vector<Xid> xids;
     try {
@@ -275,6 +327,9 @@ asio::awaitable<void> Resolver::scan_orphans() {
     } catch (const db::DbError&) {
       continue;  // unreachable: the health check reports it; try at the next scan
     }
+    // Read after the listing: whatever was decided before the server listed a branch is
+    // in this state, so a branch is never rolled back against a decision made before.
+    const DecisionState state = log_.state();
     const auto now = Clock::now();
     std::map<Xid, Clock::time_point> still_suspect;
     for (const Xid& xid : xids) {
@@ -283,13 +338,17 @@ asio::awaitable<void> Resolver::scan_orphans() {
       std::string id = parsed->to_string();
       auto known = registry_.find(id);
       if (known && !is_final(known->state)) continue;  // live here, or recovery owns it
-      if (state.must_commit(id)) {
-        adopt(id, TxnState::kCommitting, {{name, xid}}, "orphan");
-        continue;
-      }
+      // Everything else waits for a second sighting a grace period later: the branch of a
+      // transaction that finished just after the listing is gone by then.
       auto seen = p.suspects.find(xid);
       if (seen == p.suspects.end() || now - seen->second < options_.orphan_grace) {
         still_suspect[xid] = seen == p.suspects.end() ? now : seen->second;
+        continue;
+      }
+      if (state.must_commit(id)) {
+        log_event("orphan_branch_committed",
+                  {{"txn_id", id}, {"participant", name}, {"xid", xid.to_string()}});
+        adopt(id, TxnState::kCommitting, {{name, xid}}, "orphan");
         continue;
       }
       log_event("orphan_branch_rolled_back",
@@ -302,19 +361,55 @@ asio::awaitable<void> Resolver::scan_orphans() {
 
 asio::awaitable<Resolver::ForceResult> Resolver::force(std::string txn_id, bool commit,
                                                        std::string reason) {
+  auto parsed_id = TxnId::parse(txn_id);
+  if (!parsed_id) co_return ForceResult{false, "'" + txn_id + "' is not a transaction id"};
+  if (parsed_id->node != options_.node_id) {
+    // Invariant 4: another node's branches are never touched; its own coordinator (started
+    // with that node id and its decision log) is the one to resolve them.
+    co_return ForceResult{false, "transaction " + txn_id + " belongs to node " + parsed_id->node +
+                                     ", not to this coordinator (node " + options_.node_id + ")"};
+  }
   const DecisionState state = log_.state();
   auto known = registry_.find(txn_id);
-  if (known && (known->state == TxnState::kActive || known->state == TxnState::kPreparing)) {
+  if (known && !is_final(known->state) && !known->in_doubt()) {
+    // Its own sessions are still at work on it (statements, prepare, or phase two): a
+    // second hand on its branches could only race them.
     co_return ForceResult{false,
                           "transaction " + txn_id + " is live in this coordinator; wait for it"};
   }
-  if (!commit && state.must_commit(txn_id)) {
+  if (!commit && (state.must_commit(txn_id) || (known && (known->state == TxnState::kCommitting ||
+                                                          known->state == TxnState::kCommitted)))) {
     co_return ForceResult{false, "a commit decision for " + txn_id +
                                      " is logged; rolling it back would break atomicity"};
   }
   if (commit && known &&
       (known->state == TxnState::kAborting || known->state == TxnState::kAborted)) {
     co_return ForceResult{false, "transaction " + txn_id + " was aborted by this coordinator"};
+  }
+  if (auto h = state.heuristics().find(txn_id);
+      h != state.heuristics().end() && h->second.commit != commit) {
+    co_return ForceResult{false, "a forced " +
+                                     std::string(h->second.commit ? "commit" : "rollback") +
+                                     " of " + txn_id + " is logged already"};
+  }
+  if (known && known->in_doubt()) {
+    // Recovery is already driving it to this very outcome: retry now instead of waiting
+    // out the backoff, and log nothing new.
+    std::size_t branches = 0;
+    for (auto& [name, p] : participants_) {
+      for (auto& w : p.work) {
+        if (w.txn != known) continue;
+        w.next_at = Clock::now();
+        w.backoff = options_.first_backoff;
+        ++branches;
+      }
+      p.ready_at = Clock::now();
+      p.wake->cancel();
+    }
+    co_return ForceResult{true,
+                          std::string("recovery is already ") +
+                              (commit ? "committing" : "rolling back") + " it; retrying now",
+                          branches};
   }
   std::vector<BranchRef> branches;
   for (auto& [name, p] : participants_) {
@@ -338,7 +433,8 @@ asio::awaitable<Resolver::ForceResult> Resolver::force(std::string txn_id, bool 
     co_return ForceResult{false, "the decision log refused the record"};
   }
   log_event("heuristic_decision", {{"txn_id", txn_id}, {"commit", commit}, {"reason", reason}});
-  adopt(txn_id, commit ? TxnState::kCommitting : TxnState::kAborting, branches, "operator");
+  adopt(txn_id, commit ? TxnState::kCommitting : TxnState::kAborting, branches, "operator")
+      ->forced = true;
   co_return ForceResult{true, std::string(commit ? "commit" : "rollback") + " forced",
                         branches.size()};
 }

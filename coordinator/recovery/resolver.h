@@ -1,9 +1,10 @@
 // Recovery: brings every branch of this coordinator to its outcome, whatever crashed.
 //
-//  - At start-up (recover_at_startup), before the coordinator reports ready: every commit
-//    decision in the log is committed on every branch; every other prepared branch of this
-//    node that XA RECOVER lists is rolled back (presumed abort). Branches of other nodes
-//    and other format ids are never touched.
+//  - At start-up (recover_at_startup), before the coordinator reports ready: sessions an
+//    earlier run of this node left running on a server are killed (they could prepare a
+//    branch later); then every commit decision in the log is committed on every branch,
+//    and every other prepared branch of this node that XA RECOVER lists is rolled back
+//    (presumed abort). Branches of other nodes and other format ids are never touched.
 //  - While running (finish_later): phase two that failed on a branch's own session is
 //    retried from a dedicated recovery session, with capped exponential backoff, until
 //    the server confirms. A commit decision never turns into a rollback.
@@ -101,7 +102,10 @@ class Resolver : public PhaseTwoHandoff {
 
   boost::asio::awaitable<void> drive(Participant& p);
   boost::asio::awaitable<Attempt> attempt(Participant& p, const Work& w);
+  // Kills the sessions of this node's earlier runs still running on the server, then
+  // lists the prepared branches; retries until the server answers.
   boost::asio::awaitable<std::vector<Xid>> recover_list(Participant& p);
+  std::size_t kill_sessions_of_earlier_runs(db::Connection& c) const;  // lane thread
   void enqueue(Participant& p, Work w);
   void completed(Participant& p, Work& w);
   Participant* participant(const std::string& name);

@@ -1,6 +1,9 @@
 #include "protocol/api_types.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "protocol/problem.h"
 
@@ -65,6 +68,110 @@ TEST(ApiTypes, IdempotencyKeysArePrintableAscii) {
   EXPECT_FALSE(valid_idempotency_key(std::string(129, 'k')));
   EXPECT_FALSE(valid_idempotency_key("tab\there"));
   EXPECT_FALSE(valid_idempotency_key("caf\xc3\xa9"));
+}
+
+TEST(ApiTypes, TxnIdsInPaths) {
+  EXPECT_EQ(parse_txn_id("1-3-42"), "1-3-42");
+  EXPECT_EQ(parse_txn_id("node_A-1-1"), "node_A-1-1");
+  for (const char* bad : {"", "1", "1-2", "1-2-3-4", "a b-1-1", "1-01-1", "1--1", "-1-1", "1-1-x",
+                          "abcdefghijklm-1-1"}) {
+    EXPECT_THROW(parse_txn_id(bad), ProblemError) << bad;
+  }
+  EXPECT_THROW(parse_txn_id("1-1-" + std::string(70, '1')), ProblemError);
+}
+
+TEST(ApiTypes, JsonMediaTypes) {
+  for (const char* ok :
+       {"application/json", "application/json; charset=utf-8", "Application/JSON",
+        " application/json ;x=y", "application/problem+json", "application/merge-patch+json"}) {
+    EXPECT_TRUE(is_json_media_type(ok)) << ok;
+  }
+  for (const char* bad : {"", "text/plain", "application/jsonx", "application/+json", "json",
+                          "text/json", "application/x-www-form-urlencoded", "application"}) {
+    EXPECT_FALSE(is_json_media_type(bad)) << bad;
+  }
+}
+
+TEST(ApiTypes, TransactionQueries) {
+  auto all = TransactionQuery::parse({});
+  EXPECT_FALSE(all.in_doubt);
+  EXPECT_FALSE(all.state);
+  EXPECT_EQ(all.limit, kDefaultListLimit);
+  auto in_doubt = TransactionQuery::parse({{"state", "in_doubt"}, {"limit", "1000"}, {"x", "y"}});
+  EXPECT_TRUE(in_doubt.in_doubt);
+  EXPECT_EQ(in_doubt.limit, 1000u);
+  EXPECT_EQ(TransactionQuery::parse({{"state", "ABORTED"}}).state, TxnState::kAborted);
+  for (auto bad :
+       std::vector<std::map<std::string, std::string>>{{{"state", "aborted"}},
+                                                       {{"state", ""}},
+                                                       {{"limit", "0"}},
+                                                       {{"limit", "1001"}},
+                                                       {{"limit", "-1"}},
+                                                       {{"limit", "1e3"}},
+                                                       {{"limit", ""}},
+                                                       {{"limit", "99999999999999999999999"}}}) {
+    EXPECT_THROW(TransactionQuery::parse(bad), ProblemError);
+  }
+}
+
+TEST(ApiTypes, ForceReasons) {
+  EXPECT_EQ(parse_force_reason(""), "operator");
+  EXPECT_EQ(parse_force_reason("{}"), "operator");
+  EXPECT_EQ(parse_force_reason(R"({"reason":"db lost","x":1})"), "db lost");
+  for (const std::string& bad :
+       std::vector<std::string>{"[]", "{", R"({"reason":1})", R"({"reason":""})",
+                                R"({"reason":")" + std::string(1001, 'r') + R"("})"}) {
+    EXPECT_THROW(parse_force_reason(bad), ProblemError) << bad;
+  }
+}
+
+TEST(Problems, EveryKindComesFromTheCatalogue) {
+  std::set<std::string> slugs;
+  for (const auto& kind : problems::catalogue()) {
+    EXPECT_TRUE(slugs.insert(std::string(kind.slug)).second) << "duplicate " << kind.slug;
+    EXPECT_GE(kind.status, 400);
+    EXPECT_LE(kind.status, 599);
+    EXPECT_FALSE(kind.title.empty());
+  }
+  const std::vector<Problem> made{problems::bad_request("d"),
+                                  problems::unauthorized("d"),
+                                  problems::not_found("d"),
+                                  problems::no_route("d"),
+                                  problems::method_not_allowed("d"),
+                                  problems::account_exists("d"),
+                                  problems::order_not_payable("d"),
+                                  problems::force_refused("d"),
+                                  problems::payload_too_large("d"),
+                                  problems::unsupported_media_type("d"),
+                                  problems::insufficient_funds("d"),
+                                  problems::unknown_account("d"),
+                                  problems::idempotency_key_reused("d"),
+                                  problems::headers_too_large("d"),
+                                  problems::internal("d"),
+                                  problems::unavailable("d", 3)};
+  std::set<std::string> used;
+  for (const auto& p : made) {
+    used.insert(p.slug);
+    EXPECT_EQ(p.detail, "d");
+  }
+  EXPECT_EQ(used, slugs) << "every catalogued kind has its constructor, and no other exists";
+  EXPECT_EQ(problems::unavailable("d", 3).retry_after_seconds, 3);
+  EXPECT_EQ(problems::insufficient_funds("d").status, 422);
+  EXPECT_EQ(problems::no_route("d").status, 404);
+}
+
+TEST(Problems, RenderAsRfc9457) {
+  Problem p = problems::order_not_payable("order 7 is \"PAID\"");
+  auto j = nlohmann::json::parse(p.to_json());
+  EXPECT_EQ(j, (nlohmann::json{{"type", "/problems/order-not-payable"},
+                               {"title", "Order not payable"},
+                               {"status", 409},
+                               {"detail", "order 7 is \"PAID\""}}));
+  p.txn_id = "1-2-3";
+  EXPECT_EQ(nlohmann::json::parse(p.to_json())["txn_id"], "1-2-3");
+  // Bytes that are not UTF-8 cannot break the JSON.
+  Problem odd = problems::bad_request("bad \xff byte");
+  EXPECT_FALSE(nlohmann::json::parse(odd.to_json(), nullptr, false).is_discarded());
 }
 
 }  // namespace

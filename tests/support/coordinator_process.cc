@@ -26,6 +26,13 @@ std::unique_ptr<CoordinatorProcess> CoordinatorProcess::start(CoordinatorOptions
   std::unique_ptr<CoordinatorProcess> p(new CoordinatorProcess());
   if (options.log_dir.empty()) options.log_dir = scratch_dir("coordinator") + "/log";
   if (options.port == 0) options.port = free_port();
+  if (options.node_id.empty()) {
+    // [A-Za-z0-9_]{1,12}: "t", the pid and a per-process counter.
+    static int started = 0;
+    options.node_id =
+        ("t" + std::to_string(::getpid() % 1'000'000) + "_" + std::to_string(started++ % 1000))
+            .substr(0, 12);
+  }
   p->stderr_path_ = options.log_dir + ".stderr";
   std::vector<std::string> args{binary_path(), "serve",
                                 "--listen",    "127.0.0.1:" + std::to_string(options.port),
@@ -33,7 +40,8 @@ std::unique_ptr<CoordinatorProcess> CoordinatorProcess::start(CoordinatorOptions
                                 "--orders",    options.orders_url,
                                 "--payments",  options.payments_url,
                                 "--node-id",   options.node_id};
-  if (!options.crash_at.empty() || !options.stall_at.empty()) args.push_back("--enable-fault-injection");
+  if (!options.crash_at.empty() || !options.stall_at.empty())
+    args.push_back("--enable-fault-injection");
   for (const auto& a : options.extra_args)
     args.push_back(a);
   p->options_ = options;

@@ -22,7 +22,10 @@ struct CoordinatorOptions {
   std::string orders_url;
   std::string payments_url;
   std::string log_dir;  // empty: a fresh scratch directory
-  std::string node_id = "1";
+  // Empty: a node id of its own. Coordinators running at once against one pair must not
+  // share a node id: each one's start-up recovery treats the node's sessions and prepared
+  // branches as left over from its own earlier run.
+  std::string node_id;
   std::uint16_t port = 0;  // 0: a free port
   std::string crash_at;    // XACOORD_CRASH_AT, with --enable-fault-injection
   std::string stall_at;    // XACOORD_STALL_AT, with --enable-fault-injection
@@ -57,7 +60,8 @@ class CoordinatorProcess {
   std::string log_text() const;
   // Waits until the event log contains `text` (e.g. "\"stall_point\""); false on timeout
   // or if the process exits first.
-  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  bool wait_for_log(const std::string& text,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   CoordinatorProcess() = default;

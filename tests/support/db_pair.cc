@@ -45,7 +45,11 @@ DbPair::~DbPair() {
 }
 
 int DbPair::compose(const std::string& args) const {
-  std::string cmd = "XA_VAR='" + var_ + "' XA_ORDERS_PORT=" + std::to_string(orders_port_) +
+  // A temporary directory of the pair's own: mariadb-install-db names its temporary
+  // tables after little more than its pid, and two pairs bootstrapping at once in /tmp
+  // (ctest -j2) failed with "Unknown table 'mysql.tmp_user_sys'".
+  std::string cmd = "mkdir -p '" + var_ + "/tmp' && TMPDIR='" + var_ + "/tmp' XA_VAR='" + var_ +
+                    "' XA_ORDERS_PORT=" + std::to_string(orders_port_) +
                     " XA_PAYMENTS_PORT=" + std::to_string(payments_port_) + " '" + source_dir() +
                     "/compose/local/db' " + args + " >>'" + var_ + "/compose.log' 2>&1";
   return std::system(cmd.c_str());

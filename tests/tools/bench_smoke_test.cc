@@ -1,0 +1,41 @@
+// `xacoord bench` as users run it, briefly: every mode pays orders without errors and the
+// report carries the ratios. (It measures nothing here: figures come from real runs.)
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/db_pair.h"
+#include "tests/support/test_env.h"
+
+namespace xacoord::test {
+namespace {
+
+TEST(BenchSmoke, EveryModePaysAndTheReportHasRatios) {
+  auto pair = DbPair::shared();
+  if (!pair) GTEST_SKIP() << "needs the MariaDB pair of `make test`";
+  std::string dir = scratch_dir("bench");
+  std::string cmd = "'" + binary_path() + "' bench --quiet --concurrency 1,4 --duration 1s --accounts 20 --orders '" +
+                    pair->orders_url() + "' --payments '" + pair->payments_url() + "' --json '" + dir +
+                    "/bench.json' --svg-dir '" + dir + "' --var '" + dir + "' > '" + dir + "/bench.out' 2>&1";
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(dir + "/bench.json");
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(report.is_object());
+  ASSERT_EQ(report["results"].size(), 6u);  // three modes at two concurrencies
+  for (const auto& r : report["results"]) {
+    EXPECT_GT(r["transactions"].get<int>(), 0) << r["mode"];
+    EXPECT_EQ(r["errors"], 0) << r["mode"];
+  }
+  ASSERT_EQ(report["ratios"].size(), 2u);
+  EXPECT_GT(report["ratios"][0]["xacoord_over_floor"].get<double>(), 0);
+  EXPECT_TRUE(std::ifstream(dir + "/throughput.svg").good());
+}
+
+}  // namespace
+}  // namespace xacoord::test

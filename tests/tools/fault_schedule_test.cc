@@ -1,0 +1,59 @@
+#include "tools/chaos/fault_schedule.h"
+
+#include <set>
+
+#include <gtest/gtest.h>
+
+namespace xacoord::chaos {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(FaultSchedule, TheSameSeedGivesTheSameSchedule) {
+  auto menu = parse_menu("all");
+  auto a = make_schedule(42, 40, menu, milliseconds(4000));
+  auto b = make_schedule(42, 40, menu, milliseconds(4000));
+  auto c = make_schedule(43, 40, menu, milliseconds(4000));
+  ASSERT_EQ(a.size(), 40u);
+  bool differs = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].name(), b[i].name());
+    EXPECT_EQ(a[i].at, b[i].at);
+    EXPECT_EQ(a[i].nth, b[i].nth);
+    differs = differs || a[i].name() != c[i].name() || a[i].at != c[i].at;
+  }
+  EXPECT_TRUE(differs) << "another seed should give another schedule";
+}
+
+TEST(FaultSchedule, TheFirstRunsCoverTheWholeMenu) {
+  auto menu = parse_menu("crash,kill-db");
+  ASSERT_EQ(menu.size(), 10u);  // eight crash points, two servers
+  auto schedule = make_schedule(7, 10, menu, milliseconds(3000));
+  std::set<std::string> names;
+  for (const auto& f : schedule) names.insert(f.name());
+  EXPECT_EQ(names.size(), 10u);
+  for (auto p : kAllCrashPoints) EXPECT_TRUE(names.contains("crash:" + std::string(name_of(p))));
+  EXPECT_TRUE(names.contains("kill-db:orders"));
+  EXPECT_TRUE(names.contains("kill-db:payments"));
+}
+
+TEST(FaultSchedule, FaultsStrikeInsideTheRun) {
+  for (const auto& f : make_schedule(1, 100, parse_menu("all"), milliseconds(4000))) {
+    EXPECT_GE(f.at, milliseconds(400));
+    EXPECT_LE(f.at, milliseconds(2000));
+    if (f.kind == FaultKind::kCrashAt) {
+      EXPECT_GE(f.nth, 1);
+      EXPECT_LE(f.nth, 3);
+    }
+  }
+}
+
+TEST(FaultSchedule, UnknownFaultsAreRefused) {
+  EXPECT_THROW(parse_menu("crash:nowhere"), std::invalid_argument);
+  EXPECT_THROW(parse_menu("kill-db:inventory"), std::invalid_argument);
+  EXPECT_THROW(parse_menu(""), std::invalid_argument);
+  EXPECT_EQ(parse_menu("pause-db:orders,crash:random").size(), 2u);
+}
+
+}  // namespace
+}  // namespace xacoord::chaos

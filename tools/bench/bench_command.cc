@@ -1,0 +1,78 @@
+// `xacoord bench`: measure xacoord against the XA floor and the non-atomic baseline.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "coordinator/app/flags.h"
+#include "tools/bench/bench_runner.h"
+#include "tools/tool_commands.h"
+
+namespace xacoord {
+
+int bench_command(int argc, char** argv) {
+  bench::BenchOptions o;
+  std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,non-atomic", json_path, svg_dir;
+  std::int64_t accounts = o.accounts;
+  bool quiet = false;
+  Flags flags("xacoord bench [--concurrency 1,8,32,64] [--duration 5s] [--accounts N] [--json FILE] [--svg-dir DIR]",
+              "XACOORD_");
+  flags.add("orders", "orders database URL", &o.orders_url);
+  flags.add("payments", "payments database URL", &o.payments_url);
+  flags.add("concurrency", "comma-separated numbers of concurrent clients", &concurrency);
+  flags.add("duration", "measurement time per mode and concurrency", &o.duration);
+  flags.add("accounts", "funded accounts the orders are spread over", &accounts, 1, 1'000'000);
+  flags.add("modes", "which of xacoord, xa-floor, non-atomic to run", &modes);
+  flags.add("json", "write the results as JSON to this file", &json_path);
+  flags.add("svg-dir", "write throughput.svg and latency.svg here", &svg_dir);
+  flags.add("var", "directory for the benchmark coordinator's log (default: a temp dir)", &o.var_dir);
+  flags.add("quiet", "no progress bar", &quiet);
+  try {
+    if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());
+    o.concurrency.clear();
+    for (std::size_t pos = 0; pos <= concurrency.size();) {
+      auto comma = concurrency.find(',', pos);
+      auto item = concurrency.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      char* end = nullptr;
+      long c = std::strtol(item.c_str(), &end, 10);
+      if (item.empty() || *end || c < 1 || c > 4096) throw UsageError("--concurrency takes numbers from 1 to 4096, e.g. 1,8,32,64");
+      o.concurrency.push_back(static_cast<int>(c));
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    o.modes.clear();
+    for (auto m : {bench::Mode::kXacoord, bench::Mode::kXaFloor, bench::Mode::kNonAtomic}) {
+      if (modes.find(bench::name_of(m)) != std::string::npos) o.modes.push_back(m);
+    }
+    if (o.modes.empty()) throw UsageError("--modes names none of xacoord, xa-floor, non-atomic");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  o.accounts = static_cast<int>(accounts);
+  o.progress = !quiet;
+  if (o.var_dir.empty()) {
+    char tmpl[] = "/tmp/xacoord-bench.XXXXXX";
+    o.var_dir = ::mkdtemp(tmpl);
+  }
+  o.command = command_line(argc, argv);
+  try {
+    auto report = bench::run_bench(o);
+    std::printf("%s", report.to_table().c_str());
+    if (!json_path.empty()) std::ofstream(json_path) << report.to_json().dump(2) << "\n";
+    if (!svg_dir.empty()) {
+      std::filesystem::create_directories(svg_dir);
+      std::ofstream(svg_dir + "/throughput.svg") << report.throughput_svg();
+      int at = o.concurrency.back();
+      for (int c : o.concurrency) {
+        if (c == 32) at = 32;
+      }
+      std::ofstream(svg_dir + "/latency.svg") << report.latency_svg(at);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xacoord bench: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace xacoord

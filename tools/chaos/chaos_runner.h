@@ -1,0 +1,68 @@
+// `xacoord chaos`: its own MariaDB pair and coordinator (child processes), clients racing
+// pay and cancel, one fault per run from the menu, and after each run the checks: recovery
+// finishes, invariants 1-4 hold (reconcile), every acknowledged outcome stayed (invariant
+// 5), and no branch is left prepared.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tools/chaos/fault_schedule.h"
+#include "tools/chaos/report.h"
+#include "tools/chaos/workload.h"
+#include "tools/harness/local_pair.h"
+#include "tools/harness/serve_process.h"
+
+namespace xacoord::chaos {
+
+struct ChaosOptions {
+  std::uint64_t seed = 1;
+  int runs = 12;
+  std::chrono::milliseconds duration{4000};
+  int clients = 8;
+  int orders_per_run = 24;
+  std::string faults = "all";
+  std::string out_dir = "chaos-report";
+  std::string var_dir;  // where the pair and the coordinator keep their data (default: a temp dir)
+  bool unsafe = false;  // run the coordinator with --unsafe-no-2pc (the baseline that must fail)
+  bool progress = true;
+  std::string command;  // as typed, for the report
+};
+
+class ChaosRunner {
+ public:
+  explicit ChaosRunner(ChaosOptions options);
+  ~ChaosRunner();
+  // Runs everything and writes the report; throws std::runtime_error if the harness itself
+  // fails (a database that will not start, a coordinator that never gets ready).
+  ChaosReport run();
+
+ private:
+  struct Run;
+  void start_coordinator(const std::string& crash_spec);
+  void restart_coordinator_if_dead(Run& run);
+  // Invariant 4 at the moment it is promised: right after a restarted coordinator says
+  // ready, and for a moment after, no branch of an earlier epoch may be prepared.
+  void check_nothing_prepared_after_ready(Run& run);
+  RunResult run_one(int index, const Fault& fault);
+  void inject(const Fault& fault, Run& run);
+  std::vector<std::int64_t> prepare_orders(const std::string& prefix);
+  // Polls until the coordinator is ready with nothing in doubt; records the time since
+  // `fault_ended` as the run's recovery time (the longest, if several).
+  void measure_recovery(Run& run, double fault_ended);
+  void wait_recovered(Run& run);
+  void check(Run& run, const std::string& prefix, const std::vector<Op>& ops);
+  double now() const;  // seconds since the chaos began
+
+  ChaosOptions options_;
+  std::chrono::steady_clock::time_point began_;
+  std::unique_ptr<harness::LocalPair> pair_;
+  std::unique_ptr<harness::ServeProcess> coordinator_;
+  std::string armed_crash_;
+  std::uint16_t port_ = 0;
+  std::string log_dir_;
+};
+
+}  // namespace xacoord::chaos

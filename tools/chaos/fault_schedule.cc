@@ -1,0 +1,96 @@
+#include "tools/chaos/fault_schedule.h"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+namespace xacoord::chaos {
+
+using std::chrono::milliseconds;
+
+std::string Fault::name() const {
+  switch (kind) {
+    case FaultKind::kCrashAt: return "crash:" + std::string(name_of(*point));
+    case FaultKind::kCrashRandom: return "crash:random";
+    case FaultKind::kKillDatabase: return "kill-db:" + database;
+    case FaultKind::kKillConnections: return "kill-conn:" + database;
+    case FaultKind::kPauseDatabase: return "pause-db:" + database;
+  }
+  return "unknown";
+}
+
+std::vector<Fault> parse_menu(std::string_view spec) {
+  std::vector<Fault> menu;
+  auto add_crash_points = [&menu] {
+    for (auto p : kAllCrashPoints) menu.push_back(Fault{FaultKind::kCrashAt, p});
+  };
+  auto add_for_both = [&menu](FaultKind kind) {
+    for (const char* db : {"orders", "payments"}) menu.push_back(Fault{kind, std::nullopt, db});
+  };
+  std::string_view rest = spec;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string item(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    auto colon = item.find(':');
+    std::string head = item.substr(0, colon);
+    std::string arg = colon == std::string::npos ? "" : item.substr(colon + 1);
+    bool db_ok = arg.empty() || arg == "orders" || arg == "payments";
+    if (item == "all") {
+      add_crash_points();
+      menu.push_back(Fault{FaultKind::kCrashRandom});
+      add_for_both(FaultKind::kKillDatabase);
+      add_for_both(FaultKind::kKillConnections);
+      add_for_both(FaultKind::kPauseDatabase);
+    } else if (item == "crash") {
+      add_crash_points();
+    } else if (item == "crash:random") {
+      menu.push_back(Fault{FaultKind::kCrashRandom});
+    } else if (head == "crash" && crash_point_from_name(arg)) {
+      menu.push_back(Fault{FaultKind::kCrashAt, crash_point_from_name(arg)});
+    } else if ((head == "kill-db" || head == "kill-conn" || head == "pause-db") && db_ok) {
+      FaultKind kind = head == "kill-db"     ? FaultKind::kKillDatabase
+                       : head == "kill-conn" ? FaultKind::kKillConnections
+                                             : FaultKind::kPauseDatabase;
+      if (arg.empty()) {
+        add_for_both(kind);
+      } else {
+        menu.push_back(Fault{kind, std::nullopt, arg});
+      }
+    } else {
+      throw std::invalid_argument(
+          "unknown fault '" + item +
+          "': use all, crash, crash:<point>, crash:random, kill-db[:orders|payments], "
+          "kill-conn[:orders|payments], pause-db[:orders|payments]");
+    }
+  }
+  if (menu.empty()) throw std::invalid_argument("the fault menu is empty");
+  return menu;
+}
+
+std::vector<Fault> make_schedule(std::uint64_t seed, int runs, const std::vector<Fault>& menu,
+                                 milliseconds run_duration) {
+  std::mt19937_64 rng(seed);
+  std::vector<Fault> order = menu;
+  std::shuffle(order.begin(), order.end(), rng);
+  auto between = [&rng](long lo, long hi) { return std::uniform_int_distribution<long>(lo, hi)(rng); };
+  std::vector<Fault> schedule;
+  for (int i = 0; i < runs; ++i) {
+    Fault f = i < static_cast<int>(order.size()) ? order[static_cast<std::size_t>(i)]
+                                                 : menu[static_cast<std::size_t>(between(0, static_cast<long>(menu.size()) - 1))];
+    long d = run_duration.count();
+    f.at = milliseconds(between(d / 10, d / 2));
+    switch (f.kind) {
+      case FaultKind::kCrashAt: f.nth = static_cast<int>(between(1, 3)); break;
+      case FaultKind::kKillDatabase: f.length = milliseconds(between(300, 1500)); break;
+      // Longer than the coordinator's read timeout in chaos (2 s), so sessions time out.
+      case FaultKind::kPauseDatabase: f.length = milliseconds(between(2500, 4000)); break;
+      case FaultKind::kKillConnections: f.length = milliseconds(between(200, 600)); break;
+      case FaultKind::kCrashRandom: break;
+    }
+    schedule.push_back(f);
+  }
+  return schedule;
+}
+
+}  // namespace xacoord::chaos

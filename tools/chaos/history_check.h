@@ -1,0 +1,38 @@
+// Contract invariant 5 — what was acknowledged stays — checked from the clients' history
+// of answers against the databases' final state. Pure, so it can be tested with made-up
+// histories (a checker must be shown to catch what it claims to).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/chaos/workload.h"
+
+namespace xacoord::chaos {
+
+struct FinalOrder {
+  std::string status;                      // PENDING | PAID | CANCELLED
+  std::optional<std::string> payment;      // CAPTURED | REFUNDED
+  std::optional<std::string> payment_txn;  // the transaction that captured it
+};
+
+struct Anomaly {
+  std::string kind;
+  nlohmann::json example;
+};
+
+// Every anomaly, one entry per order and kind:
+//  - "acknowledged pay lost": a pay answered 200 whose payment is not there (or is another
+//    transaction's), or whose order is PENDING;
+//  - "acknowledged cancel lost": a cancel answered 200 whose order is not CANCELLED;
+//  - "two pays acknowledged": two different transactions told a client they paid one order;
+//  - "refused pay captured": a payment exists although every pay of the order was refused;
+//  - "paid order cancelled without a refund".
+std::vector<Anomaly> check_history(const std::vector<Op>& ops, const std::map<std::int64_t, FinalOrder>& final_state);
+
+}  // namespace xacoord::chaos
