@@ -14,10 +14,11 @@ namespace {
 Router table_router() {
   Router router;
   for (const auto& route : api_route_table()) {
-    router.add(std::string(route.method), std::string(route.pattern), std::string(route.name),
-               [](const Request&, const ParsedTarget&, const Params&) -> boost::asio::awaitable<Response> {
-                 co_return Response::json(200, "{}");
-               });
+    router.add(
+        std::string(route.method), std::string(route.pattern), std::string(route.name),
+        [](const Request&, const ParsedTarget&, const Params&) -> boost::asio::awaitable<Response> {
+          co_return Response::json(200, "{}");
+        });
   }
   return router;
 }
@@ -41,7 +42,8 @@ void RouteUnknownPath(benchmark::State& state) {
 BENCHMARK(RouteUnknownPath);
 
 void ParseTargetWithQuery(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(parse_target("/v1/transactions?state=in_doubt&limit=100"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(parse_target("/v1/transactions?state=in_doubt&limit=100"));
 }
 BENCHMARK(ParseTargetWithQuery);
 

@@ -13,7 +13,8 @@ namespace {
 
 void XidToSql(benchmark::State& state) {
   Xid xid = branch_xid(TxnId{"node1", 42, 123456789}, "payments");
-  for (auto _ : state) benchmark::DoNotOptimize(xid.to_sql());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(xid.to_sql());
 }
 BENCHMARK(XidToSql);
 
@@ -28,7 +29,8 @@ BENCHMARK(XidParseRecoverRow);
 
 void TxnIdFormatAndParse(benchmark::State& state) {
   TxnId id{"node1", 42, 123456789};
-  for (auto _ : state) benchmark::DoNotOptimize(TxnId::parse(id.to_string()));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(TxnId::parse(id.to_string()));
 }
 BENCHMARK(TxnIdFormatAndParse);
 
@@ -44,7 +46,8 @@ void OrderRequestParseValidateRespond(benchmark::State& state) {
 BENCHMARK(OrderRequestParseValidateRespond);
 
 void PayResponseEncode(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(api::dump(api::to_json(api::PayResult{123456, 123456, "1-7-99"})));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(api::dump(api::to_json(api::PayResult{123456, 123456, "1-7-99"})));
 }
 BENCHMARK(PayResponseEncode);
 

@@ -30,6 +30,13 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   log_options.segment_bytes = static_cast<std::uint64_t>(config_.segment_bytes);
   log_options.observer = &metrics_;
   log_ = dlog::DecisionLog::open(dlog::posix_file_system(), config_.log_dir, log_options);
+  for (const auto& repair : log_->repairs_at_open()) {
+    log_event("decision_log_repaired",
+              {{"action", repair.kind == dlog::Repair::Kind::kTruncate ? "truncated" : "removed"},
+               {"file", repair.path},
+               {"offset", repair.offset},
+               {"reason", repair.reason}});
+  }
 
   db::Timeouts timeouts;
   timeouts.connect = std::chrono::seconds(config_.connect_timeout_seconds);

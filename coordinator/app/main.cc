@@ -13,7 +13,7 @@ constexpr const char* kUsage =
     "  serve       run the coordinator (HTTP API on 127.0.0.1:8080)\n"
     "  demo        race pay against cancel on a running coordinator\n"
     "  txn         list, show, or force transactions (operators)\n"
-    "  log         verify or dump a decision log\n"
+    "  log         verify, dump or salvage a decision log\n"
     "  reconcile   check the invariants of contract §4 on both databases\n"
     "  chaos       fault-injection runs with their own databases, and a report\n"
     "  bench       xacoord against the XA floor and non-atomic commits, side by side\n"

@@ -16,6 +16,7 @@
 #include "coordinator/app/health_monitor.h"
 #include "coordinator/engine/two_phase_commit.h"
 #include "coordinator/observability/coordinator_metrics.h"
+#include "participants/orders_sql.h"
 #include "participants/pool.h"
 #include "protocol/api_types.h"
 
@@ -57,6 +58,13 @@ class OrderService {
   boost::asio::awaitable<std::int64_t> expire_idempotency_keys();
 
  private:
+  struct LockedOrder {
+    Results results;               // of lock_statements
+    std::optional<Answer> replay;  // the key's stored answer: the transaction is over
+    db::orders::OrderRow order;
+  };
+  boost::asio::awaitable<LockedOrder> lock_order(Transaction& txn, std::int64_t order_id,
+                                                 const std::optional<IdempotencyKey>& key);
   boost::asio::awaitable<Answer> pay_in(Transaction& txn, std::int64_t order_id,
                                         const std::optional<IdempotencyKey>& key);
   boost::asio::awaitable<Answer> cancel_in(Transaction& txn, std::int64_t order_id,

@@ -61,19 +61,32 @@ asio::awaitable<Answer> OrderService::cancel(std::int64_t order_id,
       });
 }
 
+// Both transactions begin here: the orders branch locks the order row and, with a key,
+// reads its stored answer. A stored answer ends the transaction (read-only) right away.
+asio::awaitable<OrderService::LockedOrder> OrderService::lock_order(
+    Transaction& txn, std::int64_t order_id, const std::optional<IdempotencyKey>& key) {
+  Branch* orders = co_await engine_.enlist(txn, orders_);
+  LockedOrder locked;
+  locked.results = co_await engine_.run(txn, *orders, lock_statements(order_id, key));
+  locked.replay = stored_answer(locked.results, key);
+  if (locked.replay) {
+    co_await engine_.rollback(txn, "answered from the Idempotency-Key");
+    co_return locked;
+  }
+  auto order = db::orders::order_from(*locked.results[0]);
+  if (!order) throw ProblemError(problems::not_found("no order " + std::to_string(order_id)));
+  locked.order = std::move(*order);
+  co_return locked;
+}
+
 asio::awaitable<Answer> OrderService::pay_in(Transaction& txn, std::int64_t order_id,
                                              const std::optional<IdempotencyKey>& key) {
-  Branch* orders = co_await engine_.enlist(txn, orders_);
-  Results locked = co_await engine_.run(txn, *orders, lock_statements(order_id, key));
-  if (auto replay = stored_answer(locked, key)) {
-    co_await engine_.rollback(txn, "answered from the Idempotency-Key");
-    co_return *replay;
-  }
-  auto order = db::orders::order_from(*locked[0]);
-  if (!order) throw ProblemError(problems::not_found("no order " + std::to_string(order_id)));
-  if (order->status != "PENDING") {
+  LockedOrder locked = co_await lock_order(txn, order_id, key);
+  if (locked.replay) co_return *locked.replay;
+  const db::orders::OrderRow& order = locked.order;
+  if (order.status != "PENDING") {
     throw ProblemError(
-        problems::order_not_payable("order " + std::to_string(order_id) + " is " + order->status));
+        problems::order_not_payable("order " + std::to_string(order_id) + " is " + order.status));
   }
 
   health_.require_up(payments_);
@@ -81,10 +94,10 @@ asio::awaitable<Answer> OrderService::pay_in(Transaction& txn, std::int64_t orde
   Answer answer{200, api::dump(api::to_json(api::PayResult{
                          order_id, db::payments::payment_id_for(order_id), txn.id_text}))};
   std::vector<std::string> orders_last{db::orders::mark_paid_sql(order_id, txn.id_text)};
-  for (auto& s : store_statements(key, answer, locked))
+  for (auto& s : store_statements(key, answer, locked.results))
     orders_last.push_back(std::move(s));
   std::vector<std::string> payments_last =
-      db::payments::capture_sql(order_id, order->account_id, order->amount_cents, txn.id_text);
+      db::payments::capture_sql(order_id, order.account_id, order.amount_cents, txn.id_text);
   std::vector<std::vector<std::string>> last;  // per branch, in enlist order
   last.push_back(std::move(orders_last));
   last.push_back(std::move(payments_last));
@@ -94,20 +107,15 @@ asio::awaitable<Answer> OrderService::pay_in(Transaction& txn, std::int64_t orde
 
 asio::awaitable<Answer> OrderService::cancel_in(Transaction& txn, std::int64_t order_id,
                                                 const std::optional<IdempotencyKey>& key) {
-  Branch* orders = co_await engine_.enlist(txn, orders_);
-  Results locked = co_await engine_.run(txn, *orders, lock_statements(order_id, key));
-  if (auto replay = stored_answer(locked, key)) {
-    co_await engine_.rollback(txn, "answered from the Idempotency-Key");
-    co_return *replay;
-  }
-  auto order = db::orders::order_from(*locked[0]);
-  if (!order) throw ProblemError(problems::not_found("no order " + std::to_string(order_id)));
+  LockedOrder locked = co_await lock_order(txn, order_id, key);
+  if (locked.replay) co_return *locked.replay;
+  const db::orders::OrderRow& order = locked.order;
 
-  if (order->status == "CANCELLED") {
+  if (order.status == "CANCELLED") {
     // Cancelled before: answer with what was recorded then.
     Answer answer{200, api::dump(api::to_json(api::CancelResult{
-                           order_id, order->refunded, order->cancel_txn_id.value_or("")}))};
-    auto store = store_statements(key, answer, locked);
+                           order_id, order.refunded, order.cancel_txn_id.value_or("")}))};
+    auto store = store_statements(key, answer, locked.results);
     if (store.empty()) {
       co_await engine_.rollback(txn, "order already cancelled");
     } else {
@@ -118,14 +126,14 @@ asio::awaitable<Answer> OrderService::cancel_in(Transaction& txn, std::int64_t o
     co_return answer;
   }
 
-  const bool refund = order->status == "PAID";
+  const bool refund = order.status == "PAID";
   if (refund) {
     health_.require_up(payments_);
     Branch* payments = co_await engine_.enlist(txn, payments_);
     Results refunded = co_await engine_.run(
         txn, *payments,
-        db::payments::refund_sql(order_id, order->account_id, order->amount_cents, txn.id_text));
-    if (!db::payments::refund_done(*refunded[2], order->account_id, order->amount_cents,
+        db::payments::refund_sql(order_id, order.account_id, order.amount_cents, txn.id_text));
+    if (!db::payments::refund_done(*refunded[2], order.account_id, order.amount_cents,
                                    txn.id_text)) {
       throw ProblemError(
           problems::internal("order " + std::to_string(order_id) +
@@ -136,7 +144,7 @@ asio::awaitable<Answer> OrderService::cancel_in(Transaction& txn, std::int64_t o
   Answer answer{200, api::dump(api::to_json(api::CancelResult{order_id, refund, txn.id_text}))};
   std::vector<std::string> orders_last{
       db::orders::mark_cancelled_sql(order_id, txn.id_text, refund)};
-  for (auto& s : store_statements(key, answer, locked))
+  for (auto& s : store_statements(key, answer, locked.results))
     orders_last.push_back(std::move(s));
   std::vector<std::vector<std::string>> last;
   last.push_back(std::move(orders_last));

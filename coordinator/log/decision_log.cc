@@ -52,6 +52,7 @@ std::unique_ptr<DecisionLog> DecisionLog::open(FileSystem& fs, std::string dir, 
   LogScan scan = scan_log(fs, log->dir_);
   // A torn tail is cut away (and synced) before anything new is written.
   apply_repairs(fs, log->dir_, scan.repairs);
+  log->repairs_ = scan.repairs;
   log->state_ = std::move(scan.state);
   log->epoch_ = log->state_.epoch() + 1;
   log->state_.set_epoch(log->epoch_);

@@ -30,6 +30,7 @@
 #include <boost/asio/post.hpp>
 
 #include "coordinator/log/file_system.h"
+#include "coordinator/log/log_scan.h"
 #include "protocol/decision_state.h"
 #include "protocol/log_record.h"
 
@@ -85,6 +86,9 @@ class DecisionLog {
 
   std::uint64_t epoch() const { return epoch_; }
   const std::string& dir() const { return dir_; }
+  // What open() repaired (a torn tail cut, a half-created segment removed), for the
+  // operator's log.
+  const std::vector<Repair>& repairs_at_open() const { return repairs_; }
   // A copy of the state as of the last durable batch.
   DecisionState state() const;
   LogStats stats() const;
@@ -136,6 +140,7 @@ class DecisionLog {
   Options options_;
   std::unique_ptr<FileLock> lock_;
   std::uint64_t epoch_ = 0;
+  std::vector<Repair> repairs_;
 
   // Writer thread only (and open() before the thread starts).
   std::unique_ptr<WritableFile> file_;

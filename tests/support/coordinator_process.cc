@@ -1,13 +1,9 @@
 #include "tests/support/coordinator_process.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 #include <thread>
 
 #include "tests/support/db_pair.h"
@@ -34,87 +30,45 @@ std::unique_ptr<CoordinatorProcess> CoordinatorProcess::start(CoordinatorOptions
             .substr(0, 12);
   }
   p->stderr_path_ = options.log_dir + ".stderr";
-  std::vector<std::string> args{binary_path(), "serve",
-                                "--listen",    "127.0.0.1:" + std::to_string(options.port),
-                                "--log-dir",   options.log_dir,
-                                "--orders",    options.orders_url,
-                                "--payments",  options.payments_url,
-                                "--node-id",   options.node_id};
-  if (!options.crash_at.empty() || !options.stall_at.empty())
-    args.push_back("--enable-fault-injection");
-  for (const auto& a : options.extra_args)
-    args.push_back(a);
-  p->options_ = options;
-
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    int fd = ::open(p->stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 2);
-      ::dup2(fd, 1);
-    }
-    ::setenv("XACOORD_CRASH_AT", options.crash_at.c_str(), 1);
-    ::setenv("XACOORD_STALL_AT", options.stall_at.c_str(), 1);
-    ::setenv("XACOORD_STALL_MS", std::to_string(options.stall_ms).c_str(), 1);
-    for (const auto& [k, v] : options.env)
-      ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+  harness::ServeOptions serve;
+  serve.binary = binary_path();
+  serve.port = options.port;
+  serve.stderr_path = p->stderr_path_;
+  serve.args = {"--listen",   "127.0.0.1:" + std::to_string(options.port),
+                "--log-dir",  options.log_dir,
+                "--orders",   options.orders_url,
+                "--payments", options.payments_url,
+                "--node-id",  options.node_id};
+  if (!options.crash_at.empty() || !options.stall_at.empty()) {
+    serve.args.push_back("--enable-fault-injection");
   }
-  p->pid_ = pid;
+  serve.args.insert(serve.args.end(), options.extra_args.begin(), options.extra_args.end());
+  serve.env = {{"XACOORD_CRASH_AT", options.crash_at},
+               {"XACOORD_STALL_AT", options.stall_at},
+               {"XACOORD_STALL_MS", std::to_string(options.stall_ms)}};
+  serve.env.insert(serve.env.end(), options.env.begin(), options.env.end());
+  p->options_ = options;
+  p->process_ = harness::ServeProcess::start(serve);
   return p;
 }
 
-CoordinatorProcess::~CoordinatorProcess() {
-  if (running()) {
-    ::kill(pid_, SIGKILL);
-    wait_exit(std::chrono::seconds(10));
-  }
-}
+CoordinatorProcess::~CoordinatorProcess() = default;  // ServeProcess SIGKILLs a live child
 
 bool CoordinatorProcess::running() {
-  if (exit_) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    exit_ = Exit{WIFSIGNALED(status), WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status)};
-    return false;
-  }
-  return true;
+  return process_->running();
 }
 
 std::optional<CoordinatorProcess::Exit> CoordinatorProcess::wait_exit(
     std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (running()) {
-    if (std::chrono::steady_clock::now() > until) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return exit_;
+  return process_->wait_exit(timeout);
 }
 
 void CoordinatorProcess::signal(int sig) {
-  if (running()) ::kill(pid_, sig);
+  process_->signal(sig);
 }
 
 bool CoordinatorProcess::wait_ready(std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (!running()) return false;
-    try {
-      auto c = client(std::chrono::milliseconds(1000));
-      if (c.get("/healthz").status == 200) return true;
-    } catch (const std::exception&) {
-      // not listening yet
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  return process_->wait_ready(timeout);
 }
 
 HttpClient CoordinatorProcess::client(std::chrono::milliseconds timeout) const {
@@ -127,10 +81,6 @@ std::string CoordinatorProcess::log_text() const {
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace xacoord::test
-
-namespace xacoord::test {
 
 bool CoordinatorProcess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) {
   auto until = std::chrono::steady_clock::now() + timeout;

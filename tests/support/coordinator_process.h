@@ -2,8 +2,6 @@
 // API, its crash points (SIGKILL at a chosen step), its restarts and its recovery.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "coordinator/client/http_client.h"
+#include "tools/harness/serve_process.h"
 
 namespace xacoord::test {
 
@@ -38,10 +37,7 @@ struct CoordinatorOptions {
 
 class CoordinatorProcess {
  public:
-  struct Exit {
-    bool signaled = false;
-    int code = 0;  // exit code, or the signal number when signaled
-  };
+  using Exit = harness::ServeProcess::Exit;
 
   // Starts the process (does not wait for it to be ready).
   static std::unique_ptr<CoordinatorProcess> start(CoordinatorOptions options);
@@ -66,8 +62,7 @@ class CoordinatorProcess {
  private:
   CoordinatorProcess() = default;
   CoordinatorOptions options_;
-  pid_t pid_ = -1;
-  std::optional<Exit> exit_;
+  std::unique_ptr<harness::ServeProcess> process_;
   std::string stderr_path_;
 };
 

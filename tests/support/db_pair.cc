@@ -1,9 +1,6 @@
 #include "tests/support/db_pair.h"
 
-#include <signal.h>
-
 #include <cstdlib>
-#include <fstream>
 #include <stdexcept>
 
 #include "tests/support/test_env.h"
@@ -29,30 +26,18 @@ std::unique_ptr<DbPair> DbPair::shared() {
 
 std::unique_ptr<DbPair> DbPair::start_private() {
   std::unique_ptr<DbPair> pair(new DbPair());
-  pair->owned_ = true;
-  pair->var_ = scratch_dir("dbpair");
-  pair->orders_port_ = free_port();
-  do {
-    pair->payments_port_ = free_port();
-  } while (pair->payments_port_ == pair->orders_port_);
-  if (pair->compose("up") != 0)
-    throw std::runtime_error("compose/local/db up failed for a private pair");
+  pair->private_ = harness::LocalPair::start(scratch_dir("dbpair"));
+  pair->var_ = pair->private_->var_dir();
+  pair->orders_port_ = pair->private_->port("orders");
+  pair->payments_port_ = pair->private_->port("payments");
   return pair;
 }
 
-DbPair::~DbPair() {
-  if (owned_) compose("down");
-}
+DbPair::~DbPair() = default;
 
-int DbPair::compose(const std::string& args) const {
-  // A temporary directory of the pair's own: mariadb-install-db names its temporary
-  // tables after little more than its pid, and two pairs bootstrapping at once in /tmp
-  // (ctest -j2) failed with "Unknown table 'mysql.tmp_user_sys'".
-  std::string cmd = "mkdir -p '" + var_ + "/tmp' && TMPDIR='" + var_ + "/tmp' XA_VAR='" + var_ +
-                    "' XA_ORDERS_PORT=" + std::to_string(orders_port_) +
-                    " XA_PAYMENTS_PORT=" + std::to_string(payments_port_) + " '" + source_dir() +
-                    "/compose/local/db' " + args + " >>'" + var_ + "/compose.log' 2>&1";
-  return std::system(cmd.c_str());
+harness::LocalPair& DbPair::owned(const char* what) {
+  if (!private_) throw std::logic_error(std::string("only a private pair may be ") + what);
+  return *private_;
 }
 
 std::string DbPair::orders_url() const {
@@ -71,29 +56,20 @@ std::unique_ptr<db::Connection> DbPair::connect(const std::string& name) const {
 }
 
 int DbPair::pid(const std::string& name) const {
-  std::ifstream in(var_ + "/" + name + "/mariadbd.pid");
-  int pid = 0;
-  in >> pid;
-  return pid;
+  return private_ ? private_->pid(name) : 0;
 }
 
 void DbPair::kill(const std::string& name) {
-  if (!owned_) throw std::logic_error("only a private pair may be killed");
-  if (compose("kill " + name) != 0) throw std::runtime_error("kill " + name + " failed");
+  owned("killed").kill(name);
 }
-
 void DbPair::start(const std::string& name) {
-  if (!owned_) throw std::logic_error("only a private pair may be restarted");
-  if (compose("start " + name) != 0) throw std::runtime_error("start " + name + " failed");
+  owned("restarted").restart(name);
 }
-
 void DbPair::pause(const std::string& name) {
-  if (!owned_) throw std::logic_error("only a private pair may be paused");
-  ::kill(pid(name), SIGSTOP);
+  owned("paused").pause(name);
 }
-
 void DbPair::resume(const std::string& name) {
-  ::kill(pid(name), SIGCONT);
+  owned("resumed").resume(name);
 }
 
 }  // namespace xacoord::test

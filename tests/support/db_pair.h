@@ -8,6 +8,7 @@
 #include <string>
 
 #include "participants/connection.h"
+#include "tools/harness/local_pair.h"
 
 namespace xacoord::test {
 
@@ -37,9 +38,9 @@ class DbPair {
 
  private:
   DbPair() = default;
-  int compose(const std::string& args) const;  // runs compose/local/db with this pair's env
+  harness::LocalPair& owned(const char* what);
 
-  bool owned_ = false;
+  std::unique_ptr<harness::LocalPair> private_;  // null for the shared pair
   std::string var_;
   std::uint16_t orders_port_ = 0;
   std::uint16_t payments_port_ = 0;

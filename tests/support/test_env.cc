@@ -1,14 +1,13 @@
 #include "tests/support/test_env.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "tools/harness/local_pair.h"
+
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <stdexcept>
 
 namespace xacoord::test {
 
@@ -37,19 +36,7 @@ std::string unique_name(const std::string& prefix) {
 }
 
 std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("free_port: bind failed");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  return harness::free_port();
 }
 
 }  // namespace xacoord::test

@@ -20,8 +20,9 @@ struct ChaosResult {
 
 ChaosResult run_chaos(const std::string& args) {
   std::string out = scratch_dir("chaos");
-  std::string cmd = "XACOORD_SOURCE_DIR='" + source_dir() + "' '" + binary_path() + "' chaos --quiet --out '" + out +
-                    "/report' --var '" + out + "/var' " + args + " > '" + out + "/chaos.out' 2>&1";
+  std::string cmd = "XACOORD_SOURCE_DIR='" + source_dir() + "' '" + binary_path() +
+                    "' chaos --quiet --out '" + out + "/report' --var '" + out + "/var' " + args +
+                    " > '" + out + "/chaos.out' 2>&1";
   int status = std::system(cmd.c_str());
   ChaosResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -29,7 +30,8 @@ ChaosResult run_chaos(const std::string& args) {
   if (in) r.report = nlohmann::json::parse(in, nullptr, false);
   std::ifstream log(out + "/chaos.out");
   std::string line;
-  while (std::getline(log, line)) std::printf("%s\n", line.c_str());
+  while (std::getline(log, line))
+    std::printf("%s\n", line.c_str());
   return r;
 }
 
@@ -38,7 +40,8 @@ TEST(ChaosSmoke, EveryCrashPointAndEachServerKillComeOutClean) {
   ASSERT_TRUE(r.report.is_object()) << "no report was written";
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.report["totals"]["violations"], 0);
-  EXPECT_EQ(r.report["totals"]["unanswered"], 0) << "every operation got a definite answer after recovery";
+  EXPECT_EQ(r.report["totals"]["unanswered"], 0)
+      << "every operation got a definite answer after recovery";
   EXPECT_GT(r.report["totals"]["acknowledged"].get<int>(), 100);
   ASSERT_EQ(r.report["runs"].size(), 10u);
   for (const auto& run : r.report["runs"]) {
@@ -48,7 +51,8 @@ TEST(ChaosSmoke, EveryCrashPointAndEachServerKillComeOutClean) {
 
 TEST(ChaosSmoke, TheUnsafeBaselineIsCaught) {
   // Two local commits instead of 2PC, killed between them: the checks must say so.
-  auto r = run_chaos("--unsafe --seed 3 --runs 2 --duration 3s --clients 6 --faults crash:after_commit_first");
+  auto r = run_chaos(
+      "--unsafe --seed 3 --runs 2 --duration 3s --clients 6 --faults crash:after_commit_first");
   ASSERT_TRUE(r.report.is_object()) << "no report was written";
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_GT(r.report["totals"]["violations"].get<int>(), 0);

@@ -30,9 +30,11 @@ TEST(FaultSchedule, TheFirstRunsCoverTheWholeMenu) {
   ASSERT_EQ(menu.size(), 10u);  // eight crash points, two servers
   auto schedule = make_schedule(7, 10, menu, milliseconds(3000));
   std::set<std::string> names;
-  for (const auto& f : schedule) names.insert(f.name());
+  for (const auto& f : schedule)
+    names.insert(f.name());
   EXPECT_EQ(names.size(), 10u);
-  for (auto p : kAllCrashPoints) EXPECT_TRUE(names.contains("crash:" + std::string(name_of(p))));
+  for (auto p : kAllCrashPoints)
+    EXPECT_TRUE(names.contains("crash:" + std::string(name_of(p))));
   EXPECT_TRUE(names.contains("kill-db:orders"));
   EXPECT_TRUE(names.contains("kill-db:payments"));
 }

@@ -31,8 +31,8 @@ bool has(const std::vector<Anomaly>& found, const std::string& kind) {
 }
 
 TEST(HistoryCheck, AConsistentHistoryIsClean) {
-  std::vector<Op> ops{pay(1, 200, "t1"), cancel(1, 200), pay(2, 409), cancel(2, 200), pay(3, 200, "t3"),
-                      pay(4, 422)};
+  std::vector<Op> ops{pay(1, 200, "t1"), cancel(1, 200),    pay(2, 409),
+                      cancel(2, 200),    pay(3, 200, "t3"), pay(4, 422)};
   std::map<std::int64_t, FinalOrder> state{{1, {"CANCELLED", "REFUNDED", "t1"}},
                                            {2, {"CANCELLED", std::nullopt, std::nullopt}},
                                            {3, {"PAID", "CAPTURED", "t3"}},
@@ -42,13 +42,15 @@ TEST(HistoryCheck, AConsistentHistoryIsClean) {
 
 TEST(HistoryCheck, CatchesALostPay) {
   std::vector<Op> ops{pay(1, 200, "t1")};
-  EXPECT_TRUE(has(check_history(ops, {{1, {"PENDING", std::nullopt, std::nullopt}}}), "acknowledged pay lost"));
+  EXPECT_TRUE(has(check_history(ops, {{1, {"PENDING", std::nullopt, std::nullopt}}}),
+                  "acknowledged pay lost"));
   EXPECT_TRUE(has(check_history(ops, {{1, {"PAID", "CAPTURED", "t9"}}}), "acknowledged pay lost"));
 }
 
 TEST(HistoryCheck, CatchesALostCancel) {
   std::vector<Op> ops{cancel(1, 200)};
-  EXPECT_TRUE(has(check_history(ops, {{1, {"PENDING", std::nullopt, std::nullopt}}}), "acknowledged cancel lost"));
+  EXPECT_TRUE(has(check_history(ops, {{1, {"PENDING", std::nullopt, std::nullopt}}}),
+                  "acknowledged cancel lost"));
 }
 
 TEST(HistoryCheck, CatchesACaptureBehindRefusedPays) {

@@ -7,7 +7,8 @@ namespace {
 
 TEST(Latencies, NearestRankPercentiles) {
   Latencies l;
-  for (int i = 100; i >= 1; --i) l.add(i);  // 1..100, added out of order
+  for (int i = 100; i >= 1; --i)
+    l.add(i);  // 1..100, added out of order
   EXPECT_EQ(l.quantile(0.50), 50);
   EXPECT_EQ(l.quantile(0.95), 95);
   EXPECT_EQ(l.quantile(0.99), 99);

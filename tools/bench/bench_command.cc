@@ -14,8 +14,10 @@ int bench_command(int argc, char** argv) {
   std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,non-atomic", json_path, svg_dir;
   std::int64_t accounts = o.accounts;
   bool quiet = false;
-  Flags flags("xacoord bench [--concurrency 1,8,32,64] [--duration 5s] [--accounts N] [--json FILE] [--svg-dir DIR]",
-              "XACOORD_");
+  Flags flags(
+      "xacoord bench [--concurrency 1,8,32,64] [--duration 5s] [--accounts N] [--json FILE] "
+      "[--svg-dir DIR]",
+      "XACOORD_");
   flags.add("orders", "orders database URL", &o.orders_url);
   flags.add("payments", "payments database URL", &o.payments_url);
   flags.add("concurrency", "comma-separated numbers of concurrent clients", &concurrency);
@@ -24,17 +26,20 @@ int bench_command(int argc, char** argv) {
   flags.add("modes", "which of xacoord, xa-floor, non-atomic to run", &modes);
   flags.add("json", "write the results as JSON to this file", &json_path);
   flags.add("svg-dir", "write throughput.svg and latency.svg here", &svg_dir);
-  flags.add("var", "directory for the benchmark coordinator's log (default: a temp dir)", &o.var_dir);
+  flags.add("var", "directory for the benchmark coordinator's log (default: a temp dir)",
+            &o.var_dir);
   flags.add("quiet", "no progress bar", &quiet);
   try {
     if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());
     o.concurrency.clear();
     for (std::size_t pos = 0; pos <= concurrency.size();) {
       auto comma = concurrency.find(',', pos);
-      auto item = concurrency.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      auto item =
+          concurrency.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
       char* end = nullptr;
       long c = std::strtol(item.c_str(), &end, 10);
-      if (item.empty() || *end || c < 1 || c > 4096) throw UsageError("--concurrency takes numbers from 1 to 4096, e.g. 1,8,32,64");
+      if (item.empty() || *end || c < 1 || c > 4096)
+        throw UsageError("--concurrency takes numbers from 1 to 4096, e.g. 1,8,32,64");
       o.concurrency.push_back(static_cast<int>(c));
       if (comma == std::string::npos) break;
       pos = comma + 1;

@@ -11,6 +11,7 @@
 
 #include "participants/sql_text.h"
 #include "tools/bench/latency.h"
+#include "tools/report/svg_chart.h"
 #include "tools/harness/local_pair.h"
 #include "tools/harness/serve_process.h"
 
@@ -35,15 +36,18 @@ std::vector<std::string> create_accounts(const BenchOptions& o, const std::strin
   std::string values;
   for (int i = 0; i < o.accounts; ++i) {
     ids.push_back("bench-" + run_id + "-" + std::to_string(i));
-    values += std::string(values.empty() ? "" : ",") + "(" + db::quote(ids.back()) + ", 1000000000000, 1000000000000)";
+    values += std::string(values.empty() ? "" : ",") + "(" + db::quote(ids.back()) +
+              ", 1000000000000, 1000000000000)";
   }
-  payments->execute("INSERT INTO accounts (account_id, balance_cents, funded_cents) VALUES " + values);
+  payments->execute("INSERT INTO accounts (account_id, balance_cents, funded_cents) VALUES " +
+                    values);
   return ids;
 }
 
 // `count` PENDING orders spread round-robin over the accounts, inserted in bulk before
 // the measurement starts (auto-increment ids of one multi-row insert are consecutive).
-std::vector<PayTarget> create_orders(const BenchOptions& o, const std::vector<std::string>& accounts, std::size_t count) {
+std::vector<PayTarget> create_orders(const BenchOptions& o,
+                                     const std::vector<std::string>& accounts, std::size_t count) {
   auto orders = connect(o.orders_url);
   std::vector<PayTarget> targets;
   constexpr std::size_t kChunk = 5000;
@@ -51,14 +55,17 @@ std::vector<PayTarget> create_orders(const BenchOptions& o, const std::vector<st
     std::size_t n = std::min(kChunk, count - done);
     std::string values;
     for (std::size_t i = 0; i < n; ++i) {
-      values += std::string(i ? "," : "") + "(" + db::quote(accounts[(done + i) % accounts.size()]) + ", " +
-                std::to_string(kAmount) + ", 'PENDING')";
+      values += std::string(i ? "," : "") + "(" +
+                db::quote(accounts[(done + i) % accounts.size()]) + ", " + std::to_string(kAmount) +
+                ", 'PENDING')";
     }
-    auto results = orders->batch({"INSERT INTO orders (account_id, amount_cents, status) VALUES " + values,
-                                  "SELECT LAST_INSERT_ID()"});
+    auto results =
+        orders->batch({"INSERT INTO orders (account_id, amount_cents, status) VALUES " + values,
+                       "SELECT LAST_INSERT_ID()"});
     std::int64_t first = db::as_int((*results[1])[0], 0);
     for (std::size_t i = 0; i < n; ++i) {
-      targets.push_back({first + static_cast<std::int64_t>(i), accounts[(done + i) % accounts.size()], kAmount});
+      targets.push_back(
+          {first + static_cast<std::int64_t>(i), accounts[(done + i) % accounts.size()], kAmount});
     }
   }
   return targets;
@@ -101,25 +108,29 @@ Coordinator start_coordinator(const BenchOptions& o, int max_concurrency) {
   s.binary = harness::self_executable();
   s.port = c.port;
   s.stderr_path = o.var_dir + "/coordinator.log";
-  s.args = {"--listen", "127.0.0.1:" + std::to_string(c.port), "--log-dir", o.var_dir + "/coordinator", "--orders",
-            o.orders_url, "--payments", o.payments_url, "--node-id", "bench",
+  s.args = {"--listen", "127.0.0.1:" + std::to_string(c.port), "--log-dir",
+            o.var_dir + "/coordinator", "--orders", o.orders_url, "--payments", o.payments_url,
+            "--node-id", "bench",
             // One session per branch in flight: the pool must cover the concurrency.
             "--pool-size", std::to_string(std::max(64, max_concurrency + 8)), "--max-connections",
             std::to_string(max_concurrency + 64)};
   c.process = harness::ServeProcess::start(s);
-  if (!c.process->wait_ready(std::chrono::seconds(60))) throw std::runtime_error("the coordinator did not start; see " + s.stderr_path);
+  if (!c.process->wait_ready(std::chrono::seconds(60)))
+    throw std::runtime_error("the coordinator did not start; see " + s.stderr_path);
   return c;
 }
 
-BenchResult measure(const BenchOptions& o, Mode mode, int concurrency, const std::vector<PayTarget>& targets,
-                    const Coordinator& coordinator) {
+BenchResult measure(const BenchOptions& o, Mode mode, int concurrency,
+                    const std::vector<PayTarget>& targets, const Coordinator& coordinator) {
   std::vector<std::unique_ptr<PayDriver>> drivers;
   for (int i = 0; i < concurrency; ++i) {
-    DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port, std::to_string(i)};
+    DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port,
+                      std::to_string(i)};
     drivers.push_back(make_driver(mode, setup));
   }
   std::atomic<std::size_t> next{0}, errors{0};
-  std::atomic<std::uint64_t> sequence{static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
+  std::atomic<std::uint64_t> sequence{
+      static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
   std::vector<Latencies> latencies(static_cast<std::size_t>(concurrency));
   std::atomic<bool> go{false};
   const int pid = mode == Mode::kXacoord ? coordinator.process->pid() : 0;
@@ -127,7 +138,8 @@ BenchResult measure(const BenchOptions& o, Mode mode, int concurrency, const std
   Clock::time_point began, end;
   for (int i = 0; i < concurrency; ++i) {
     threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
+      while (!go.load())
+        std::this_thread::yield();
       auto& driver = drivers[static_cast<std::size_t>(i)];
       for (;;) {
         std::size_t k = next.fetch_add(1);
@@ -138,11 +150,13 @@ BenchResult measure(const BenchOptions& o, Mode mode, int concurrency, const std
           ok = driver->pay(targets[k], sequence.fetch_add(1));
         } catch (const std::exception&) {
           // a fresh session rolls back whatever the failed one left unprepared
-          DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port, std::to_string(i)};
+          DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port,
+                            std::to_string(i)};
           driver = make_driver(mode, setup);
         }
         if (ok) {
-          latencies[static_cast<std::size_t>(i)].add(std::chrono::duration<double>(Clock::now() - t0).count());
+          latencies[static_cast<std::size_t>(i)].add(
+              std::chrono::duration<double>(Clock::now() - t0).count());
         } else {
           errors++;
         }
@@ -156,16 +170,19 @@ BenchResult measure(const BenchOptions& o, Mode mode, int concurrency, const std
   while (o.progress && ::isatty(2) && Clock::now() < end) {
     double share = std::chrono::duration<double>(Clock::now() - began) / o.duration;
     int bar = static_cast<int>(std::min(1.0, share) * 30);
-    std::fprintf(stderr, "\r\033[K[%.*s%*s] %-10s x%-4d %zu paid", bar, "##############################", 30 - bar, "",
-                 name_of(mode), concurrency, next.load());
+    std::fprintf(stderr, "\r\033[K[%.*s%*s] %-10s x%-4d %zu paid", bar,
+                 "##############################", 30 - bar, "", name_of(mode), concurrency,
+                 next.load());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   double wall = std::chrono::duration<double>(Clock::now() - began).count();
   if (o.progress && ::isatty(2)) std::fprintf(stderr, "\r\033[K");
 
   Latencies all;
-  for (const auto& l : latencies) all.merge(l);
+  for (const auto& l : latencies)
+    all.merge(l);
   BenchResult r;
   r.mode = mode;
   r.concurrency = concurrency;
@@ -176,7 +193,8 @@ BenchResult measure(const BenchOptions& o, Mode mode, int concurrency, const std
   r.p50_ms = all.quantile(0.50) * 1000;
   r.p95_ms = all.quantile(0.95) * 1000;
   r.p99_ms = all.quantile(0.99) * 1000;
-  for (int q = 1; q <= 99; ++q) r.latency_ms_quantiles.push_back(all.quantile(q / 100.0) * 1000);
+  for (int q = 1; q <= 99; ++q)
+    r.latency_ms_quantiles.push_back(all.quantile(q / 100.0) * 1000);
   if (pid) {
     r.coordinator_cpu = (cpu_seconds(pid) - cpu_before) / wall;
     r.coordinator_rss_mib = peak_rss_mib(pid);
@@ -207,7 +225,8 @@ BenchReport run_bench(const BenchOptions& o) {
                                           .count());
   auto accounts = create_accounts(o, run_id);
   int max_c = 1;
-  for (int c : o.concurrency) max_c = std::max(max_c, c);
+  for (int c : o.concurrency)
+    max_c = std::max(max_c, c);
   Coordinator coordinator;
   for (Mode m : o.modes) {
     if (m == Mode::kXacoord) coordinator = start_coordinator(o, max_c);
@@ -216,11 +235,14 @@ BenchReport run_bench(const BenchOptions& o) {
   const double rate_bound = 6000;
   for (int c : o.concurrency) {
     for (Mode m : o.modes) {
-      auto targets = create_orders(o, accounts, static_cast<std::size_t>(rate_bound * std::chrono::duration<double>(o.duration).count()) + 100);
+      auto targets = create_orders(
+          o, accounts,
+          static_cast<std::size_t>(rate_bound * std::chrono::duration<double>(o.duration).count()) +
+              100);
       report.results.push_back(measure(o, m, c, targets, coordinator));
       const auto& r = report.results.back();
-      std::fprintf(stderr, "%-10s x%-4d %8.0f txn/s  p50 %6.2f ms  p99 %6.2f ms  errors %zu\n", name_of(m), c, r.throughput,
-                   r.p50_ms, r.p99_ms, r.errors);
+      std::fprintf(stderr, "%-10s x%-4d %8.0f txn/s  p50 %6.2f ms  p99 %6.2f ms  errors %zu\n",
+                   name_of(m), c, r.throughput, r.p50_ms, r.p99_ms, r.errors);
     }
   }
   return report;
@@ -229,9 +251,15 @@ BenchReport run_bench(const BenchOptions& o) {
 nlohmann::json BenchReport::to_json() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : results) {
-    nlohmann::json j{{"mode", name_of(r.mode)},   {"concurrency", r.concurrency}, {"transactions", r.transactions},
-                     {"errors", r.errors},         {"seconds", r.seconds},         {"throughput", r.throughput},
-                     {"p50_ms", r.p50_ms},         {"p95_ms", r.p95_ms},           {"p99_ms", r.p99_ms},
+    nlohmann::json j{{"mode", name_of(r.mode)},
+                     {"concurrency", r.concurrency},
+                     {"transactions", r.transactions},
+                     {"errors", r.errors},
+                     {"seconds", r.seconds},
+                     {"throughput", r.throughput},
+                     {"p50_ms", r.p50_ms},
+                     {"p95_ms", r.p95_ms},
+                     {"p99_ms", r.p99_ms},
                      {"latency_ms_percentiles", r.latency_ms_quantiles}};
     if (r.coordinator_cpu >= 0) j["coordinator_cpu_cores"] = r.coordinator_cpu;
     if (r.coordinator_rss_mib >= 0) j["coordinator_peak_rss_mib"] = r.coordinator_rss_mib;
@@ -242,7 +270,8 @@ nlohmann::json BenchReport::to_json() const {
   for (const auto& r : results) {
     if (seen[r.concurrency]) continue;
     seen[r.concurrency] = true;
-    auto x = find(results, Mode::kXacoord, r.concurrency), f = find(results, Mode::kXaFloor, r.concurrency),
+    auto x = find(results, Mode::kXacoord, r.concurrency),
+         f = find(results, Mode::kXaFloor, r.concurrency),
          n = find(results, Mode::kNonAtomic, r.concurrency);
     nlohmann::json j{{"concurrency", r.concurrency}};
     if (x && f && f->throughput > 0) j["xacoord_over_floor"] = x->throughput / f->throughput;
@@ -255,95 +284,72 @@ nlohmann::json BenchReport::to_json() const {
 
 std::string BenchReport::to_table() const {
   std::ostringstream out;
-  out << "| mode | conc | txn/s | p50 ms | p95 ms | p99 ms | errors | coordinator CPU | coordinator RSS |\n";
+  out << "| mode | conc | txn/s | p50 ms | p95 ms | p99 ms | errors | coordinator CPU | "
+         "coordinator RSS |\n";
   out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : results) {
-    out << "| " << name_of(r.mode) << " | " << r.concurrency << " | " << fmt(r.throughput, 0) << " | " << fmt(r.p50_ms, 2)
-        << " | " << fmt(r.p95_ms, 2) << " | " << fmt(r.p99_ms, 2) << " | " << r.errors << " | "
+    out << "| " << name_of(r.mode) << " | " << r.concurrency << " | " << fmt(r.throughput, 0)
+        << " | " << fmt(r.p50_ms, 2) << " | " << fmt(r.p95_ms, 2) << " | " << fmt(r.p99_ms, 2)
+        << " | " << r.errors << " | "
         << (r.coordinator_cpu >= 0 ? fmt(r.coordinator_cpu * 100, 0) + "% of a core" : "") << " | "
         << (r.coordinator_rss_mib >= 0 ? fmt(r.coordinator_rss_mib, 1) + " MiB" : "") << " |\n";
   }
-  out << "\n| conc | xacoord / floor (throughput) | xacoord p99 / floor p99 | floor / non-atomic |\n|---:|---:|---:|---:|\n";
+  out << "\n| conc | xacoord / floor (throughput) | xacoord p99 / floor p99 | floor / non-atomic "
+         "|\n|---:|---:|---:|---:|\n";
   const auto json = to_json();  // kept alive: the loop walks into it
   for (const auto& j : json["ratios"]) {
-    auto get = [&j](const char* k) { return j.contains(k) ? fmt(j[k].get<double>(), 2) : std::string("-"); };
-    out << "| " << j["concurrency"] << " | " << get("xacoord_over_floor") << " | " << get("xacoord_p99_over_floor_p99")
-        << " | " << get("floor_over_non_atomic") << " |\n";
+    auto get = [&j](const char* k) {
+      return j.contains(k) ? fmt(j[k].get<double>(), 2) : std::string("-");
+    };
+    out << "| " << j["concurrency"] << " | " << get("xacoord_over_floor") << " | "
+        << get("xacoord_p99_over_floor_p99") << " | " << get("floor_over_non_atomic") << " |\n";
   }
   return out.str();
 }
 
 std::string BenchReport::throughput_svg() const {
-  const double width = 640, height = 320, left = 60, right = 130, top = 20, bottom = 40;
+  // Concurrency levels sit at equal distances, whatever their values (1, 8, 32, 64).
   std::vector<int> levels;
-  double peak = 1;
   for (const auto& r : results) {
-    if (std::find(levels.begin(), levels.end(), r.concurrency) == levels.end()) levels.push_back(r.concurrency);
-    peak = std::max(peak, r.throughput);
+    if (std::find(levels.begin(), levels.end(), r.concurrency) == levels.end())
+      levels.push_back(r.concurrency);
   }
   std::sort(levels.begin(), levels.end());
-  auto x = [&](std::size_t i) {
-    return left + (width - left - right) * (levels.size() < 2 ? 0.5 : static_cast<double>(i) / static_cast<double>(levels.size() - 1));
-  };
-  auto y = [&](double v) { return height - bottom - (height - top - bottom) * v / peak; };
-  const char* colors[] = {"#1f5fbf", "#d9822b", "#3a9e4a"};
-  std::ostringstream svg;
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
-      << "' font-family='sans-serif' font-size='11'>\n<rect width='100%' height='100%' fill='white'/>\n";
-  int series = 0;
+  report::SvgChart chart(640, 320);
   for (Mode m : {Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic}) {
-    std::string points;
+    report::SvgChart::Points points;
     for (std::size_t i = 0; i < levels.size(); ++i) {
-      if (auto r = find(results, m, levels[i])) points += fmt(x(i)) + "," + fmt(y(r->throughput)) + " ";
+      if (auto r = find(results, m, levels[i]))
+        points.emplace_back(static_cast<double>(i), r->throughput);
     }
-    if (points.empty()) continue;
-    svg << "<polyline fill='none' stroke='" << colors[series] << "' stroke-width='2' points='" << points << "'/>\n";
-    svg << "<text x='" << width - right + 10 << "' y='" << top + 15 * (series + 1) << "' fill='" << colors[series] << "'>"
-        << name_of(m) << "</text>\n";
-    ++series;
+    if (!points.empty()) chart.line(std::move(points), name_of(m));
   }
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    svg << "<text x='" << fmt(x(i) - 6) << "' y='" << height - bottom + 16 << "'>" << levels[i] << "</text>\n";
-  }
-  svg << "<text x='" << left << "' y='" << height - 6 << "'>concurrent clients</text>\n";
-  svg << "<text x='" << left + 4 << "' y='" << top + 4 << "'>" << fmt(peak, 0) << " txn/s</text>\n";
-  svg << "<line x1='" << left << "' y1='" << height - bottom << "' x2='" << width - right << "' y2='" << height - bottom
-      << "' stroke='black'/><line x1='" << left << "' y1='" << top << "' x2='" << left << "' y2='" << height - bottom
-      << "' stroke='black'/>\n</svg>\n";
-  return svg.str();
+  std::vector<std::pair<double, std::string>> ticks;
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    ticks.emplace_back(static_cast<double>(i), std::to_string(levels[i]));
+  chart.x_range(0, std::max<double>(1, static_cast<double>(levels.size()) - 1));
+  chart.x_ticks(std::move(ticks));
+  chart.y_unit("txn/s");
+  chart.caption("throughput against concurrent clients");
+  return chart.render();
 }
 
 std::string BenchReport::latency_svg(int at) const {
-  const double width = 640, height = 320, left = 60, right = 130, top = 20, bottom = 40;
-  double peak = 0.001;
-  for (const auto& r : results) {
-    if (r.concurrency == at && !r.latency_ms_quantiles.empty()) peak = std::max(peak, r.latency_ms_quantiles.back());
-  }
-  auto x = [&](double q) { return left + (width - left - right) * q / 100.0; };
-  auto y = [&](double ms) { return height - bottom - (height - top - bottom) * ms / peak; };
-  const char* colors[] = {"#1f5fbf", "#d9822b", "#3a9e4a"};
-  std::ostringstream svg;
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
-      << "' font-family='sans-serif' font-size='11'>\n<rect width='100%' height='100%' fill='white'/>\n";
-  int series = 0;
+  report::SvgChart chart(640, 320);
   for (Mode m : {Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic}) {
     auto r = find(results, m, at);
     if (!r || r->latency_ms_quantiles.empty()) continue;
-    std::string points;
+    report::SvgChart::Points points;
     for (std::size_t i = 0; i < r->latency_ms_quantiles.size(); ++i) {
-      points += fmt(x(static_cast<double>(i + 1))) + "," + fmt(y(r->latency_ms_quantiles[i])) + " ";
+      points.emplace_back(static_cast<double>(i + 1), r->latency_ms_quantiles[i]);
     }
-    svg << "<polyline fill='none' stroke='" << colors[series] << "' stroke-width='2' points='" << points << "'/>\n";
-    svg << "<text x='" << width - right + 10 << "' y='" << top + 15 * (series + 1) << "' fill='" << colors[series] << "'>"
-        << name_of(m) << "</text>\n";
-    ++series;
+    chart.line(std::move(points), name_of(m));
   }
-  svg << "<text x='" << left << "' y='" << height - 6 << "'>percentile (" << at << " concurrent clients)</text>\n";
-  svg << "<text x='" << left + 4 << "' y='" << top + 4 << "'>" << fmt(peak, 1) << " ms</text>\n";
-  svg << "<line x1='" << left << "' y1='" << height - bottom << "' x2='" << width - right << "' y2='" << height - bottom
-      << "' stroke='black'/><line x1='" << left << "' y1='" << top << "' x2='" << left << "' y2='" << height - bottom
-      << "' stroke='black'/>\n</svg>\n";
-  return svg.str();
+  chart.x_range(0, 100);
+  chart.x_ticks({{50, "p50"}, {90, "p90"}, {99, "p99"}});
+  chart.y_unit("ms");
+  chart.caption("latency percentiles at " + std::to_string(at) + " concurrent clients");
+  return chart.render();
 }
 
 }  // namespace xacoord::bench

@@ -34,8 +34,8 @@ struct BenchResult {
   double seconds = 0;
   double throughput = 0;  // transactions per second
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
-  double coordinator_cpu = -1;     // cores used by the coordinator process (xacoord mode)
-  double coordinator_rss_mib = -1; // its peak resident memory so far (xacoord mode)
+  double coordinator_cpu = -1;               // cores used by the coordinator process (xacoord mode)
+  double coordinator_rss_mib = -1;           // its peak resident memory so far (xacoord mode)
   std::vector<double> latency_ms_quantiles;  // 1..99th percentiles, for the plot
 };
 

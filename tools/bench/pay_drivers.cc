@@ -9,9 +9,12 @@ namespace xacoord::bench {
 
 const char* name_of(Mode mode) {
   switch (mode) {
-    case Mode::kXacoord: return "xacoord";
-    case Mode::kXaFloor: return "xa-floor";
-    case Mode::kNonAtomic: return "non-atomic";
+    case Mode::kXacoord:
+      return "xacoord";
+    case Mode::kXaFloor:
+      return "xa-floor";
+    case Mode::kNonAtomic:
+      return "non-atomic";
   }
   return "?";
 }
@@ -26,7 +29,8 @@ db::Timeouts bench_timeouts() {
 
 class XacoordDriver final : public PayDriver {
  public:
-  explicit XacoordDriver(const DriverSetup& s) : http_(s.coordinator_host, s.coordinator_port, std::chrono::seconds(30)) {}
+  explicit XacoordDriver(const DriverSetup& s)
+      : http_(s.coordinator_host, s.coordinator_port, std::chrono::seconds(30)) {}
   bool pay(const PayTarget& t, std::uint64_t) override {
     return http_.request("POST", "/v1/orders/" + std::to_string(t.order_id) + "/pay").status == 200;
   }
@@ -45,14 +49,17 @@ class SqlDriver : public PayDriver {
         tag_(s.thread_tag) {}
 
   // The statements of both branches; `begin`/`end` bracket each branch.
-  bool run_pay(const PayTarget& t, const std::string& txn_id, const std::function<void(db::Connection&)>& begin_orders,
+  bool run_pay(const PayTarget& t, const std::string& txn_id,
+               const std::function<void(db::Connection&)>& begin_orders,
                const std::function<void(db::Connection&)>& begin_payments) {
     begin_orders(*orders_);
     auto order = db::orders::order_from(orders_->query(db::orders::lock_order_sql(t.order_id)));
     if (!order || order->status != "PENDING") return false;
     orders_->execute(db::orders::mark_paid_sql(t.order_id, txn_id));
     begin_payments(*payments_);
-    for (const auto& s : db::payments::capture_sql(t.order_id, t.account_id, t.amount_cents, txn_id)) payments_->execute(s);
+    for (const auto& s :
+         db::payments::capture_sql(t.order_id, t.account_id, t.amount_cents, txn_id))
+      payments_->execute(s);
     return true;
   }
 
@@ -68,7 +75,9 @@ class XaFloorDriver final : public SqlDriver {
     TxnId id{"bench", 1, seq};
     std::string txn_id = tag_ + "-" + std::to_string(seq);
     Xid xo = branch_xid(id, "orders" + tag_), xp = branch_xid(id, "payments" + tag_);
-    bool ok = run_pay(t, txn_id, [&](db::Connection& c) { c.xa_start(xo); }, [&](db::Connection& c) { c.xa_start(xp); });
+    bool ok = run_pay(
+        t, txn_id, [&](db::Connection& c) { c.xa_start(xo); },
+        [&](db::Connection& c) { c.xa_start(xp); });
     orders_->xa_end(xo);
     if (!ok) {  // the order was not payable: the payments branch never started
       orders_->xa_rollback(xo);
@@ -103,9 +112,12 @@ class NonAtomicDriver final : public SqlDriver {
 
 std::unique_ptr<PayDriver> make_driver(Mode mode, const DriverSetup& setup) {
   switch (mode) {
-    case Mode::kXacoord: return std::make_unique<XacoordDriver>(setup);
-    case Mode::kXaFloor: return std::make_unique<XaFloorDriver>(setup);
-    case Mode::kNonAtomic: return std::make_unique<NonAtomicDriver>(setup);
+    case Mode::kXacoord:
+      return std::make_unique<XacoordDriver>(setup);
+    case Mode::kXaFloor:
+      return std::make_unique<XaFloorDriver>(setup);
+    case Mode::kNonAtomic:
+      return std::make_unique<NonAtomicDriver>(setup);
   }
   return nullptr;
 }

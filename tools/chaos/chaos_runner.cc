@@ -21,7 +21,9 @@ namespace {
 
 constexpr const char* kNodeId = "chaos";
 
-void sleep_until(Clock::time_point t) { std::this_thread::sleep_until(t); }
+void sleep_until(Clock::time_point t) {
+  std::this_thread::sleep_until(t);
+}
 
 }  // namespace
 
@@ -42,7 +44,9 @@ ChaosRunner::~ChaosRunner() {
   pair_.reset();
 }
 
-double ChaosRunner::now() const { return std::chrono::duration<double>(Clock::now() - began_).count(); }
+double ChaosRunner::now() const {
+  return std::chrono::duration<double>(Clock::now() - began_).count();
+}
 
 void ChaosRunner::start_coordinator(const std::string& crash_spec) {
   coordinator_.reset();
@@ -50,11 +54,11 @@ void ChaosRunner::start_coordinator(const std::string& crash_spec) {
   o.binary = harness::self_executable();
   o.port = port_;
   o.stderr_path = options_.var_dir + "/coordinator.log";
-  o.args = {"--listen", "127.0.0.1:" + std::to_string(port_), "--log-dir", log_dir_, "--orders", pair_->url("orders"),
-            "--payments", pair_->url("payments"), "--node-id", kNodeId,
+  o.args = {"--listen", "127.0.0.1:" + std::to_string(port_), "--log-dir", log_dir_, "--orders",
+            pair_->url("orders"), "--payments", pair_->url("payments"), "--node-id", kNodeId,
             // Short timeouts: faults should turn into errors and retries within a run.
-            "--connect-timeout-seconds", "1", "--read-timeout-seconds", "2", "--lock-wait-seconds", "2",
-            "--deadline", "5s", "--retry-max-backoff", "500ms", "--health-interval", "200ms",
+            "--connect-timeout-seconds", "1", "--read-timeout-seconds", "2", "--lock-wait-seconds",
+            "2", "--deadline", "5s", "--retry-max-backoff", "500ms", "--health-interval", "200ms",
             "--orphan-scan-interval", "1s", "--orphan-grace", "2s", "--pool-size", "64"};
   if (options_.unsafe) o.args.push_back("--unsafe-no-2pc");
   if (!crash_spec.empty()) {
@@ -94,7 +98,10 @@ void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
           if (!txn || txn->node != kNodeId || txn->epoch >= epoch) continue;
           run.result.discrepancies.push_back(
               {"invariant 4: branch of an earlier run prepared after ready",
-               {{"database", name}, {"xid", xid.to_string()}, {"ms_after_ready", sample * 250}, {"epoch", epoch}}});
+               {{"database", name},
+                {"xid", xid.to_string()},
+                {"ms_after_ready", sample * 250},
+                {"epoch", epoch}}});
         }
       } catch (const std::exception&) {
         // a database down by design (kill-db): its branches are recovery's job once it is back
@@ -116,14 +123,16 @@ ChaosReport ChaosRunner::run() {
   report.seed = options_.seed;
   report.command = options_.command;
   report.unsafe = options_.unsafe;
-  auto schedule = make_schedule(options_.seed, options_.runs, parse_menu(options_.faults), options_.duration);
+  auto schedule =
+      make_schedule(options_.seed, options_.runs, parse_menu(options_.faults), options_.duration);
   for (int i = 0; i < options_.runs; ++i) {
     report.runs.push_back(run_one(i + 1, schedule[static_cast<std::size_t>(i)]));
     const auto& r = report.runs.back();
-    std::fprintf(stderr, "%srun %d/%d %-28s %s ops %zu, acked %zu, recovery %.2f s, violations %zu\n",
-                 options_.progress && ::isatty(2) ? "\r\033[K" : "", i + 1, options_.runs, r.fault.c_str(),
-                 r.fault_fired ? "fired " : "missed", r.operations, r.acknowledged, r.recovery_seconds,
-                 r.anomalies.size() + r.discrepancies.size());
+    std::fprintf(stderr,
+                 "%srun %d/%d %-28s %s ops %zu, acked %zu, recovery %.2f s, violations %zu\n",
+                 options_.progress && ::isatty(2) ? "\r\033[K" : "", i + 1, options_.runs,
+                 r.fault.c_str(), r.fault_fired ? "fired " : "missed", r.operations, r.acknowledged,
+                 r.recovery_seconds, r.anomalies.size() + r.discrepancies.size());
   }
   report.write(options_.out_dir);
   return report;
@@ -133,12 +142,13 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   Run run;
   run.result.index = index;
   run.result.fault = fault.name();
-  std::string crash_spec = fault.kind == FaultKind::kCrashAt
-                               ? std::string(name_of(*fault.point)) + ":" + std::to_string(fault.nth)
-                               : "";
+  std::string crash_spec = fault.kind == FaultKind::kCrashAt ? std::string(name_of(*fault.point)) +
+                                                                   ":" + std::to_string(fault.nth)
+                                                             : "";
   if (crash_spec != armed_crash_ || !coordinator_->running()) start_coordinator(crash_spec);
 
-  const std::string prefix = "chaos-s" + std::to_string(options_.seed) + "-r" + std::to_string(index) + "-";
+  const std::string prefix =
+      "chaos-s" + std::to_string(options_.seed) + "-r" + std::to_string(index) + "-";
   auto orders = prepare_orders(prefix);
 
   WorkloadOptions w;
@@ -146,7 +156,8 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   w.duration = options_.duration;
   w.seed = options_.seed * 7919 + static_cast<std::uint64_t>(index);
   w.key_prefix = prefix;
-  Workload workload(w, orders, [this] { return HttpClient("127.0.0.1", port_, std::chrono::seconds(10)); });
+  Workload workload(w, orders,
+                    [this] { return HttpClient("127.0.0.1", port_, std::chrono::seconds(10)); });
   run.began = Clock::now();
   const double run_offset = now();
   std::vector<Op> ops;
@@ -156,10 +167,12 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   if (options_.progress && ::isatty(2)) {
     progress = std::thread([&] {
       while (!done) {
-        double share = std::min(1.0, std::chrono::duration<double>(Clock::now() - run.began) / options_.duration);
+        double share = std::min(
+            1.0, std::chrono::duration<double>(Clock::now() - run.began) / options_.duration);
         int bar = static_cast<int>(share * 30);
-        std::fprintf(stderr, "\r\033[K[%.*s%*s] run %d/%d %s, %zu answers", bar, "##############################",
-                     30 - bar, "", index, options_.runs, run.result.fault.c_str(), workload.answered());
+        std::fprintf(stderr, "\r\033[K[%.*s%*s] run %d/%d %s, %zu answers", bar,
+                     "##############################", 30 - bar, "", index, options_.runs,
+                     run.result.fault.c_str(), workload.answered());
         std::this_thread::sleep_for(milliseconds(200));
       }
     });
@@ -201,9 +214,11 @@ std::vector<std::int64_t> ChaosRunner::prepare_orders(const std::string& prefix)
       } catch (const std::exception&) {
       }
       if (reply.status == 201) return reply.json();
-      if (reply.status == 409 && path == "/v1/accounts") return nlohmann::json(body);  // a lost answer, retried
+      if (reply.status == 409 && path == "/v1/accounts")
+        return nlohmann::json(body);  // a lost answer, retried
       if ((reply.status != 503 && reply.status != 0) || attempt == 100) {
-        throw std::runtime_error("chaos: setup failed at " + path + ": " + std::to_string(reply.status) + " " + reply.body);
+        throw std::runtime_error("chaos: setup failed at " + path + ": " +
+                                 std::to_string(reply.status) + " " + reply.body);
       }
       std::this_thread::sleep_for(milliseconds(100));
     }
@@ -220,7 +235,8 @@ std::vector<std::int64_t> ChaosRunner::prepare_orders(const std::string& prefix)
   std::vector<std::int64_t> orders;
   for (int i = 0; i < options_.orders_per_run; ++i) {
     std::int64_t amount = std::uniform_int_distribution<std::int64_t>(100, 500)(rng);
-    auto order = create("/v1/orders", {{"account_id", accounts[static_cast<std::size_t>(i) % 4]}, {"amount_cents", amount}});
+    auto order = create("/v1/orders", {{"account_id", accounts[static_cast<std::size_t>(i) % 4]},
+                                       {"amount_cents", amount}});
     orders.push_back(order["order_id"].get<std::int64_t>());
   }
   return orders;
@@ -232,7 +248,8 @@ void ChaosRunner::inject(const Fault& fault, Run& run) {
   switch (fault.kind) {
     case FaultKind::kCrashAt:
       // Armed at start: wait for the coordinator to reach the point and die.
-      while (Clock::now() < end && coordinator_->running()) std::this_thread::sleep_for(milliseconds(5));
+      while (Clock::now() < end && coordinator_->running())
+        std::this_thread::sleep_for(milliseconds(5));
       if (!coordinator_->running()) {
         r.fault_fired = true;
         restart_coordinator_if_dead(run);
@@ -277,7 +294,8 @@ void ChaosRunner::inject(const Fault& fault, Run& run) {
         try {
           auto admin = pair_->connect(fault.database);
           auto victims = admin->query(
-              "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID() "
+              "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> "
+              "CONNECTION_ID() "
               "AND COMMAND <> 'Daemon'");
           for (const auto& row : victims.rows) {
             try {
@@ -314,7 +332,8 @@ void ChaosRunner::measure_recovery(Run& run, double fault_ended) {
     }
     std::this_thread::sleep_for(milliseconds(20));
   }
-  run.result.discrepancies.push_back({"recovery did not finish within 60 s", {{"run", run.result.index}}});
+  run.result.discrepancies.push_back(
+      {"recovery did not finish within 60 s", {{"run", run.result.index}}});
 }
 
 // Before checking: the coordinator alive, ready, with nothing in doubt.
@@ -334,14 +353,21 @@ void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<O
   scope.node_id = kNodeId;
   auto report = reconcile::check(*orders_db, *payments_db, scope);
   for (const auto& d : report.discrepancies) {
-    run.result.discrepancies.push_back({"invariant " + std::to_string(d.invariant) + ": " + d.problem, d.facts});
+    run.result.discrepancies.push_back(
+        {"invariant " + std::to_string(d.invariant) + ": " + d.problem, d.facts});
   }
   std::map<std::int64_t, FinalOrder> final_state;
-  for (const auto& row : orders_db->query("SELECT order_id, status FROM orders WHERE account_id LIKE '" + prefix + "%'").rows) {
+  for (const auto& row :
+       orders_db
+           ->query("SELECT order_id, status FROM orders WHERE account_id LIKE '" + prefix + "%'")
+           .rows) {
     final_state[db::as_int(row, 0)].status = db::as_string(row, 1);
   }
   for (const auto& row :
-       payments_db->query("SELECT order_id, status, txn_id FROM payments WHERE account_id LIKE '" + prefix + "%'").rows) {
+       payments_db
+           ->query("SELECT order_id, status, txn_id FROM payments WHERE account_id LIKE '" +
+                   prefix + "%'")
+           .rows) {
     auto& f = final_state[db::as_int(row, 0)];
     f.payment = db::as_string(row, 1);
     f.payment_txn = row[2];

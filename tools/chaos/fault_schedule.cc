@@ -10,11 +10,16 @@ using std::chrono::milliseconds;
 
 std::string Fault::name() const {
   switch (kind) {
-    case FaultKind::kCrashAt: return "crash:" + std::string(name_of(*point));
-    case FaultKind::kCrashRandom: return "crash:random";
-    case FaultKind::kKillDatabase: return "kill-db:" + database;
-    case FaultKind::kKillConnections: return "kill-conn:" + database;
-    case FaultKind::kPauseDatabase: return "pause-db:" + database;
+    case FaultKind::kCrashAt:
+      return "crash:" + std::string(name_of(*point));
+    case FaultKind::kCrashRandom:
+      return "crash:random";
+    case FaultKind::kKillDatabase:
+      return "kill-db:" + database;
+    case FaultKind::kKillConnections:
+      return "kill-conn:" + database;
+    case FaultKind::kPauseDatabase:
+      return "pause-db:" + database;
   }
   return "unknown";
 }
@@ -22,10 +27,12 @@ std::string Fault::name() const {
 std::vector<Fault> parse_menu(std::string_view spec) {
   std::vector<Fault> menu;
   auto add_crash_points = [&menu] {
-    for (auto p : kAllCrashPoints) menu.push_back(Fault{FaultKind::kCrashAt, p});
+    for (auto p : kAllCrashPoints)
+      menu.push_back(Fault{FaultKind::kCrashAt, p});
   };
   auto add_for_both = [&menu](FaultKind kind) {
-    for (const char* db : {"orders", "payments"}) menu.push_back(Fault{kind, std::nullopt, db});
+    for (const char* db : {"orders", "payments"})
+      menu.push_back(Fault{kind, std::nullopt, db});
   };
   std::string_view rest = spec;
   while (!rest.empty()) {
@@ -73,20 +80,32 @@ std::vector<Fault> make_schedule(std::uint64_t seed, int runs, const std::vector
   std::mt19937_64 rng(seed);
   std::vector<Fault> order = menu;
   std::shuffle(order.begin(), order.end(), rng);
-  auto between = [&rng](long lo, long hi) { return std::uniform_int_distribution<long>(lo, hi)(rng); };
+  auto between = [&rng](long lo, long hi) {
+    return std::uniform_int_distribution<long>(lo, hi)(rng);
+  };
   std::vector<Fault> schedule;
   for (int i = 0; i < runs; ++i) {
-    Fault f = i < static_cast<int>(order.size()) ? order[static_cast<std::size_t>(i)]
-                                                 : menu[static_cast<std::size_t>(between(0, static_cast<long>(menu.size()) - 1))];
+    Fault f = i < static_cast<int>(order.size())
+                  ? order[static_cast<std::size_t>(i)]
+                  : menu[static_cast<std::size_t>(between(0, static_cast<long>(menu.size()) - 1))];
     long d = run_duration.count();
     f.at = milliseconds(between(d / 10, d / 2));
     switch (f.kind) {
-      case FaultKind::kCrashAt: f.nth = static_cast<int>(between(1, 3)); break;
-      case FaultKind::kKillDatabase: f.length = milliseconds(between(300, 1500)); break;
+      case FaultKind::kCrashAt:
+        f.nth = static_cast<int>(between(1, 3));
+        break;
+      case FaultKind::kKillDatabase:
+        f.length = milliseconds(between(300, 1500));
+        break;
       // Longer than the coordinator's read timeout in chaos (2 s), so sessions time out.
-      case FaultKind::kPauseDatabase: f.length = milliseconds(between(2500, 4000)); break;
-      case FaultKind::kKillConnections: f.length = milliseconds(between(200, 600)); break;
-      case FaultKind::kCrashRandom: break;
+      case FaultKind::kPauseDatabase:
+        f.length = milliseconds(between(2500, 4000));
+        break;
+      case FaultKind::kKillConnections:
+        f.length = milliseconds(between(200, 600));
+        break;
+      case FaultKind::kCrashRandom:
+        break;
     }
     schedule.push_back(f);
   }

@@ -23,9 +23,9 @@ enum class FaultKind {
 
 struct Fault {
   FaultKind kind = FaultKind::kCrashRandom;
-  std::optional<CrashPoint> point;  // kCrashAt
-  std::string database;             // kKillDatabase, kPauseDatabase, kKillConnections
-  int nth = 1;                      // kCrashAt: fire at the n-th visit of the point
+  std::optional<CrashPoint> point;      // kCrashAt
+  std::string database;                 // kKillDatabase, kPauseDatabase, kKillConnections
+  int nth = 1;                          // kCrashAt: fire at the n-th visit of the point
   std::chrono::milliseconds at{0};      // offset into the run
   std::chrono::milliseconds length{0};  // downtime, pause, or spacing of kills
 

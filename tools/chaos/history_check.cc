@@ -4,7 +4,8 @@
 
 namespace xacoord::chaos {
 
-std::vector<Anomaly> check_history(const std::vector<Op>& ops, const std::map<std::int64_t, FinalOrder>& final_state) {
+std::vector<Anomaly> check_history(const std::vector<Op>& ops,
+                                   const std::map<std::int64_t, FinalOrder>& final_state) {
   struct Seen {
     std::set<std::string> acked_pay_txns;
     bool pay_unanswered = false;
@@ -33,7 +34,9 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops, const std::map<st
     auto it = final_state.find(order_id);
     FinalOrder none{"MISSING", std::nullopt, std::nullopt};
     const FinalOrder& f = it == final_state.end() ? none : it->second;
-    nlohmann::json facts{{"order_id", order_id}, {"status", f.status}, {"payment", f.payment ? *f.payment : "none"},
+    nlohmann::json facts{{"order_id", order_id},
+                         {"status", f.status},
+                         {"payment", f.payment ? *f.payment : "none"},
                          {"payment_txn", f.payment_txn ? *f.payment_txn : ""}};
     if (s.acked_pay_txns.size() > 1) {
       auto j = facts;

@@ -33,6 +33,7 @@ struct Anomaly {
 //  - "two pays acknowledged": two different transactions told a client they paid one order;
 //  - "refused pay captured": a payment exists although every pay of the order was refused;
 //  - "paid order cancelled without a refund".
-std::vector<Anomaly> check_history(const std::vector<Op>& ops, const std::map<std::int64_t, FinalOrder>& final_state);
+std::vector<Anomaly> check_history(const std::vector<Op>& ops,
+                                   const std::map<std::int64_t, FinalOrder>& final_state);
 
 }  // namespace xacoord::chaos

@@ -1,5 +1,7 @@
 #include "tools/chaos/report.h"
 
+#include "tools/report/svg_chart.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -53,7 +55,8 @@ std::map<std::string, AnomalySummary> summarize(const std::vector<RunResult>& ru
 
 std::size_t ChaosReport::violations() const {
   std::size_t n = 0;
-  for (const auto& r : runs) n += r.anomalies.size() + r.discrepancies.size();
+  for (const auto& r : runs)
+    n += r.anomalies.size() + r.discrepancies.size();
   return n;
 }
 
@@ -70,8 +73,10 @@ nlohmann::json ChaosReport::to_json() const {
     worst_recovery = std::max(worst_recovery, r.recovery_seconds);
     total_recovery += r.recovery_seconds;
     nlohmann::json anomalies = nlohmann::json::array(), discrepancies = nlohmann::json::array();
-    for (const auto& a : r.anomalies) anomalies.push_back({{"kind", a.kind}, {"example", a.example}});
-    for (const auto& a : r.discrepancies) discrepancies.push_back({{"kind", a.kind}, {"example", a.example}});
+    for (const auto& a : r.anomalies)
+      anomalies.push_back({{"kind", a.kind}, {"example", a.example}});
+    for (const auto& a : r.discrepancies)
+      discrepancies.push_back({{"kind", a.kind}, {"example", a.example}});
     runs_json.push_back({{"run", r.index},
                          {"fault", r.fault},
                          {"fault_fired", r.fault_fired},
@@ -85,7 +90,8 @@ nlohmann::json ChaosReport::to_json() const {
   }
   nlohmann::json by_kind = nlohmann::json::object();
   for (const auto& [kind, s] : summarize(runs)) {
-    by_kind[kind] = {{"count", s.count}, {"first", {{"run", s.first_run}, {"example", s.first}}},
+    by_kind[kind] = {{"count", s.count},
+                     {"first", {{"run", s.first_run}, {"example", s.first}}},
                      {"worst_run", {{"run", s.worst_run}, {"count", s.worst_run_count}}}};
   }
   return {{"seed", seed},
@@ -98,7 +104,8 @@ nlohmann::json ChaosReport::to_json() const {
             {"unanswered", unanswered},
             {"faults_fired", faults},
             {"violations", violations()},
-            {"recovery_seconds_mean", runs.empty() ? 0 : total_recovery / static_cast<double>(runs.size())},
+            {"recovery_seconds_mean",
+             runs.empty() ? 0 : total_recovery / static_cast<double>(runs.size())},
             {"recovery_seconds_max", worst_recovery}}},
           {"anomalies_by_kind", by_kind},
           {"runs", runs_json}};
@@ -110,32 +117,39 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
   std::ostringstream md;
   md << "# Chaos report\n\n";
   md << "`" << command << "`\n\n";
-  if (unsafe) md << "**UNSAFE baseline** (`serve --unsafe-no-2pc`): violations are expected here.\n\n";
-  md << "| runs | operations | acknowledged | unanswered | violations | recovery mean | recovery max |\n";
+  if (unsafe)
+    md << "**UNSAFE baseline** (`serve --unsafe-no-2pc`): violations are expected here.\n\n";
+  md << "| runs | operations | acknowledged | unanswered | violations | recovery mean | recovery "
+        "max |\n";
   md << "|---:|---:|---:|---:|---:|---:|---:|\n";
-  md << "| " << t["runs"] << " | " << t["operations"] << " | " << t["acknowledged"] << " | " << t["unanswered"]
-     << " | " << t["violations"] << " | " << fixed(t["recovery_seconds_mean"].get<double>()) << " s | "
+  md << "| " << t["runs"] << " | " << t["operations"] << " | " << t["acknowledged"] << " | "
+     << t["unanswered"] << " | " << t["violations"] << " | "
+     << fixed(t["recovery_seconds_mean"].get<double>()) << " s | "
      << fixed(t["recovery_seconds_max"].get<double>()) << " s |\n\n";
   md << "Faults fired:";
-  for (const auto& [kind, n] : t["faults_fired"].items()) md << " " << kind << " " << n << ";";
+  for (const auto& [kind, n] : t["faults_fired"].items())
+    md << " " << kind << " " << n << ";";
   md << "\n\n![throughput](" << svg_name << ")\n\n";
   md << "## Anomalies\n\n";
   if (j["anomalies_by_kind"].empty()) {
-    md << "None: every acknowledged outcome kept, invariants 1-4 held after every run, no branch left prepared.\n\n";
+    md << "None: every acknowledged outcome kept, invariants 1-4 held after every run, no branch "
+          "left prepared.\n\n";
   } else {
     md << "| kind | count | first (run) | worst run |\n|---|---:|---|---|\n";
     for (const auto& [kind, s] : j["anomalies_by_kind"].items()) {
-      md << "| " << kind << " | " << s["count"] << " | run " << s["first"]["run"] << ": `" << s["first"]["example"].dump()
-         << "` | run " << s["worst_run"]["run"] << " (" << s["worst_run"]["count"] << ") |\n";
+      md << "| " << kind << " | " << s["count"] << " | run " << s["first"]["run"] << ": `"
+         << s["first"]["example"].dump() << "` | run " << s["worst_run"]["run"] << " ("
+         << s["worst_run"]["count"] << ") |\n";
     }
     md << "\n";
   }
   md << "## Runs\n\n| run | fault | fired | ops | acked | unanswered | recovery | violations |\n";
   md << "|---:|---|:-:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : runs) {
-    md << "| " << r.index << " | " << r.fault << " | " << (r.fault_fired ? "yes" : "no") << " | " << r.operations
-       << " | " << r.acknowledged << " | " << r.unanswered << " | " << fixed(r.recovery_seconds) << " s | "
-       << r.anomalies.size() + r.discrepancies.size() << " |\n";
+    md << "| " << r.index << " | " << r.fault << " | " << (r.fault_fired ? "yes" : "no") << " | "
+       << r.operations << " | " << r.acknowledged << " | " << r.unanswered << " | "
+       << fixed(r.recovery_seconds) << " s | " << r.anomalies.size() + r.discrepancies.size()
+       << " |\n";
   }
   return md.str();
 }
@@ -143,40 +157,28 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
 std::string ChaosReport::throughput_svg() const {
   constexpr double kBucket = 0.5;  // seconds per point
   std::vector<double> times;
-  std::vector<Window> windows;
+  report::SvgChart chart(900, 260);
+  double end = 1;
   for (const auto& r : runs) {
     times.insert(times.end(), r.answer_times.begin(), r.answer_times.end());
-    windows.insert(windows.end(), r.fault_windows.begin(), r.fault_windows.end());
+    for (const auto& w : r.fault_windows) {
+      chart.shade(w.start, w.end, w.what);
+      end = std::max(end, w.end);
+    }
   }
-  double end = 1;
-  for (double t : times) end = std::max(end, t);
-  for (const auto& w : windows) end = std::max(end, w.end);
+  for (double t : times)
+    end = std::max(end, t);
   std::vector<double> rate(static_cast<std::size_t>(end / kBucket) + 1, 0);
-  for (double t : times) rate[static_cast<std::size_t>(t / kBucket)] += 1 / kBucket;
-  double peak = 1;
-  for (double r : rate) peak = std::max(peak, r);
-  const double width = 900, height = 260, left = 60, bottom = 30, top = 20, right = 20;
-  auto x = [&](double t) { return left + (width - left - right) * t / end; };
-  auto y = [&](double r) { return height - bottom - (height - bottom - top) * r / peak; };
-  std::ostringstream svg;
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
-      << "' font-family='sans-serif' font-size='11'>\n<rect width='100%' height='100%' fill='white'/>\n";
-  for (const auto& w : windows) {
-    svg << "<rect x='" << fixed(x(w.start)) << "' y='" << top << "' width='" << fixed(std::max(1.0, x(w.end) - x(w.start)))
-        << "' height='" << height - bottom - top << "' fill='#f4a6a6' opacity='0.5'><title>" << w.what
-        << "</title></rect>\n";
-  }
-  svg << "<polyline fill='none' stroke='#1f5fbf' stroke-width='1.5' points='";
-  for (std::size_t i = 0; i < rate.size(); ++i) svg << fixed(x(static_cast<double>(i) * kBucket)) << "," << fixed(y(rate[i])) << " ";
-  svg << "'/>\n";
-  svg << "<line x1='" << left << "' y1='" << height - bottom << "' x2='" << width - right << "' y2='" << height - bottom
-      << "' stroke='black'/>\n<line x1='" << left << "' y1='" << top << "' x2='" << left << "' y2='" << height - bottom
-      << "' stroke='black'/>\n";
-  svg << "<text x='" << left + 4 << "' y='" << top + 10 << "'>" << fixed(peak, 0) << " answers/s</text>\n";
-  svg << "<text x='" << width - right - 120 << "' y='" << height - 8 << "'>" << fixed(end, 0) << " s</text>\n";
-  svg << "<text x='" << left << "' y='" << height - 8 << "'>throughput over time; shaded: fault windows</text>\n";
-  svg << "</svg>\n";
-  return svg.str();
+  for (double t : times)
+    rate[static_cast<std::size_t>(t / kBucket)] += 1 / kBucket;
+  report::SvgChart::Points points;
+  for (std::size_t i = 0; i < rate.size(); ++i)
+    points.emplace_back(static_cast<double>(i) * kBucket, rate[i]);
+  chart.line(std::move(points), "");
+  chart.x_range(0, end);
+  chart.y_unit("answers/s");
+  chart.caption("throughput over time (s); shaded: fault windows");
+  return chart.render();
 }
 
 void ChaosReport::write(const std::string& dir) const {

@@ -23,15 +23,15 @@ struct Window {
 struct RunResult {
   int index = 0;
   std::string fault;
-  bool fault_fired = false;     // a crash point may not be reached in a short run
+  bool fault_fired = false;  // a crash point may not be reached in a short run
   std::size_t operations = 0;
   std::size_t acknowledged = 0;  // definite answers
   std::size_t unanswered = 0;    // gave up without one
   std::size_t retries = 0;
-  double recovery_seconds = 0;   // from the end of the fault until ready with nothing in doubt
-  std::vector<Anomaly> anomalies;          // invariant 5 (history)
-  std::vector<Anomaly> discrepancies;      // invariants 1-4 (reconcile)
-  std::vector<double> answer_times;        // seconds since the chaos began
+  double recovery_seconds = 0;     // from the end of the fault until ready with nothing in doubt
+  std::vector<Anomaly> anomalies;  // invariant 5 (history)
+  std::vector<Anomaly> discrepancies;  // invariants 1-4 (reconcile)
+  std::vector<double> answer_times;    // seconds since the chaos began
   std::vector<Window> fault_windows;
   bool ok() const { return anomalies.empty() && discrepancies.empty(); }
 };

@@ -15,18 +15,21 @@ namespace xacoord::harness {
 
 namespace fs = std::filesystem;
 
-std::string self_executable() { return fs::read_symlink("/proc/self/exe").string(); }
+std::string self_executable() {
+  return fs::read_symlink("/proc/self/exe").string();
+}
 
 std::string find_compose_script() {
   if (const char* dir = std::getenv("XACOORD_SOURCE_DIR"); dir && *dir) {
     fs::path p = fs::path(dir) / "compose/local/db";
     if (fs::exists(p)) return p.string();
   }
-  for (fs::path dir = fs::path(self_executable()).parent_path(); !dir.empty() && dir != dir.root_path();
-       dir = dir.parent_path()) {
+  for (fs::path dir = fs::path(self_executable()).parent_path();
+       !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
     if (fs::exists(dir / "compose/local/db")) return (dir / "compose/local/db").string();
   }
-  throw std::runtime_error("cannot find compose/local/db; set XACOORD_SOURCE_DIR to the repository");
+  throw std::runtime_error(
+      "cannot find compose/local/db; set XACOORD_SOURCE_DIR to the repository");
 }
 
 std::uint16_t free_port() {
@@ -69,10 +72,18 @@ LocalPair::~LocalPair() {
 }
 
 int LocalPair::compose(const std::string& args) const {
-  std::string cmd = "XA_VAR='" + var_ + "' XA_ORDERS_PORT=" + std::to_string(orders_port_) +
-                    " XA_PAYMENTS_PORT=" + std::to_string(payments_port_) + " '" + script_ + "' " + args +
-                    " >>'" + var_ + "/compose.log' 2>&1";
+  // A temporary directory of the pair's own: mariadb-install-db names its temporary
+  // tables after little more than its pid, and two pairs bootstrapping at once in /tmp
+  // (ctest -j2, or chaos beside the tests) failed with "Unknown table 'mysql.tmp_user_sys'".
+  std::string cmd = "mkdir -p '" + var_ + "/tmp' && TMPDIR='" + var_ + "/tmp' XA_VAR='" + var_ +
+                    "' XA_ORDERS_PORT=" + std::to_string(orders_port_) +
+                    " XA_PAYMENTS_PORT=" + std::to_string(payments_port_) + " '" + script_ + "' " +
+                    args + " >>'" + var_ + "/compose.log' 2>&1";
   return std::system(cmd.c_str());
+}
+
+std::uint16_t LocalPair::port(const std::string& name) const {
+  return name == "orders" ? orders_port_ : payments_port_;
 }
 
 std::string LocalPair::url(const std::string& name) const {

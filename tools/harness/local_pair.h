@@ -24,6 +24,7 @@ class LocalPair {
   ~LocalPair();  // stops both
 
   std::string url(const std::string& name) const;  // "orders" or "payments"
+  std::uint16_t port(const std::string& name) const;
   std::unique_ptr<db::Connection> connect(const std::string& name) const;
   const std::string& var_dir() const { return var_; }
 

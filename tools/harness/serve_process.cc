@@ -23,9 +23,11 @@ std::unique_ptr<ServeProcess> ServeProcess::start(const ServeOptions& options) {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
     }
-    for (const auto& [k, v] : options.env) ::setenv(k.c_str(), v.c_str(), 1);
+    for (const auto& [k, v] : options.env)
+      ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);

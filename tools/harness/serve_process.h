@@ -16,7 +16,7 @@
 namespace xacoord::harness {
 
 struct ServeOptions {
-  std::string binary;  // the xacoord program
+  std::string binary;             // the xacoord program
   std::vector<std::string> args;  // after "serve"
   std::vector<std::pair<std::string, std::string>> env;
   std::string stderr_path;  // appended to
