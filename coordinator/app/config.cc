@@ -20,6 +20,8 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("unsafe-no-2pc", "UNSAFE chaos baseline: two local commits, no XA, no decision log",
         &unsafe_no_2pc);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
+  f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
+        &txn_history, 0, 10'000'000);
   f.add("pool-size", "sessions per database = transactions in flight", &pool_size, 1, 4096);
   f.add("deadline", "time a transaction may take to reach its decision", &deadline);
   f.add("lock-wait-seconds", "session innodb_lock_wait_timeout", &lock_wait_seconds, 1, 3600);

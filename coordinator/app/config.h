@@ -21,6 +21,7 @@ struct ServeConfig {
   std::string admin_token;
 
   std::int64_t pool_size = 128;
+  std::int64_t txn_history = 10'000;
   std::chrono::milliseconds deadline{10'000};
   std::int64_t lock_wait_seconds = 5;
   std::int64_t connect_timeout_seconds = 2;

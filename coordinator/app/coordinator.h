@@ -47,7 +47,7 @@ class Coordinator {
   std::unique_ptr<dlog::DecisionLog> log_;
   std::unique_ptr<db::Pool> orders_;
   std::unique_ptr<db::Pool> payments_;
-  TxnRegistry txns_;
+  TxnRegistry txns_{static_cast<std::size_t>(config_.txn_history)};
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<TwoPhaseCommit> engine_;
   std::unique_ptr<HealthMonitor> health_;

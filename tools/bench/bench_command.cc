@@ -12,7 +12,7 @@ namespace xacoord {
 int bench_command(int argc, char** argv) {
   bench::BenchOptions o;
   std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,non-atomic", json_path, svg_dir;
-  std::int64_t accounts = o.accounts;
+  std::int64_t accounts = o.accounts, repeat = o.repeat;
   bool quiet = false;
   Flags flags(
       "xacoord bench [--concurrency 1,8,32,64] [--duration 5s] [--accounts N] [--json FILE] "
@@ -23,6 +23,8 @@ int bench_command(int argc, char** argv) {
   flags.add("concurrency", "comma-separated numbers of concurrent clients", &concurrency);
   flags.add("duration", "measurement time per mode and concurrency", &o.duration);
   flags.add("accounts", "funded accounts the orders are spread over", &accounts, 1, 1'000'000);
+  flags.add("repeat", "measurements per mode and concurrency (interleaved; medians reported)",
+            &repeat, 1, 100);
   flags.add("modes", "which of xacoord, xa-floor, non-atomic to run", &modes);
   flags.add("json", "write the results as JSON to this file", &json_path);
   flags.add("svg-dir", "write throughput.svg and latency.svg here", &svg_dir);
@@ -54,6 +56,7 @@ int bench_command(int argc, char** argv) {
     return 2;
   }
   o.accounts = static_cast<int>(accounts);
+  o.repeat = static_cast<int>(repeat);
   o.progress = !quiet;
   if (o.var_dir.empty()) {
     char tmpl[] = "/tmp/xacoord-bench.XXXXXX";

@@ -87,11 +87,12 @@ double cpu_seconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-double peak_rss_mib(int pid) {
+// Resident memory of a process now (VmRSS), in MiB.
+double rss_mib(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   }
   return -1;
 }
@@ -120,8 +121,18 @@ Coordinator start_coordinator(const BenchOptions& o, int max_concurrency) {
   return c;
 }
 
-BenchResult measure(const BenchOptions& o, Mode mode, int concurrency,
-                    const std::vector<PayTarget>& targets, const Coordinator& coordinator) {
+// One measurement of one mode at one concurrency.
+struct Sample {
+  Latencies latencies;
+  std::size_t errors = 0;
+  double seconds = 0;
+  double coordinator_cpu = -1;
+  double coordinator_rss_mib = -1;
+  double throughput() const { return static_cast<double>(latencies.count()) / seconds; }
+};
+
+Sample measure(const BenchOptions& o, Mode mode, int concurrency,
+               const std::vector<PayTarget>& targets, const Coordinator& coordinator) {
   std::vector<std::unique_ptr<PayDriver>> drivers;
   for (int i = 0; i < concurrency; ++i) {
     DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port,
@@ -167,38 +178,66 @@ BenchResult measure(const BenchOptions& o, Mode mode, int concurrency,
   began = Clock::now();
   end = began + o.duration;
   go = true;
-  while (o.progress && ::isatty(2) && Clock::now() < end) {
-    double share = std::chrono::duration<double>(Clock::now() - began) / o.duration;
-    int bar = static_cast<int>(std::min(1.0, share) * 30);
-    std::fprintf(stderr, "\r\033[K[%.*s%*s] %-10s x%-4d %zu paid", bar,
-                 "##############################", 30 - bar, "", name_of(mode), concurrency,
-                 next.load());
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Sample the coordinator's memory while the clients run: the peak of this measurement,
+  // with `concurrency` transactions in flight.
+  double peak_rss = -1;
+  while (Clock::now() < end) {
+    if (pid) peak_rss = std::max(peak_rss, rss_mib(pid));
+    if (o.progress && ::isatty(2)) {
+      double share = std::chrono::duration<double>(Clock::now() - began) / o.duration;
+      int bar = static_cast<int>(std::min(1.0, share) * 30);
+      std::fprintf(stderr, "\r\033[K[%.*s%*s] %-10s x%-4d %zu paid", bar,
+                   "##############################", 30 - bar, "", name_of(mode), concurrency,
+                   next.load());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   for (auto& t : threads)
     t.join();
   double wall = std::chrono::duration<double>(Clock::now() - began).count();
   if (o.progress && ::isatty(2)) std::fprintf(stderr, "\r\033[K");
 
-  Latencies all;
+  Sample sample;
   for (const auto& l : latencies)
-    all.merge(l);
+    sample.latencies.merge(l);
+  sample.errors = errors.load();
+  sample.seconds = wall;
+  if (pid) {
+    sample.coordinator_cpu = (cpu_seconds(pid) - cpu_before) / wall;
+    sample.coordinator_rss_mib = peak_rss;
+  }
+  return sample;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// The repetitions of one mode at one concurrency: the median throughput (robust to a
+// disk that is slow for a minute), latency percentiles over every sample together.
+BenchResult summarize(Mode mode, int concurrency, std::vector<Sample>& samples) {
   BenchResult r;
   r.mode = mode;
   r.concurrency = concurrency;
+  Latencies all;
+  std::vector<double> rates, cpus;
+  for (auto& s : samples) {
+    all.merge(s.latencies);
+    r.errors += s.errors;
+    r.seconds += s.seconds;
+    rates.push_back(s.throughput());
+    if (s.coordinator_cpu >= 0) cpus.push_back(s.coordinator_cpu);
+    r.coordinator_rss_mib = std::max(r.coordinator_rss_mib, s.coordinator_rss_mib);
+  }
   r.transactions = all.count();
-  r.errors = errors.load();
-  r.seconds = wall;
-  r.throughput = static_cast<double>(all.count()) / wall;
+  r.throughput = median(rates);
+  if (!cpus.empty()) r.coordinator_cpu = median(cpus);
   r.p50_ms = all.quantile(0.50) * 1000;
   r.p95_ms = all.quantile(0.95) * 1000;
   r.p99_ms = all.quantile(0.99) * 1000;
   for (int q = 1; q <= 99; ++q)
     r.latency_ms_quantiles.push_back(all.quantile(q / 100.0) * 1000);
-  if (pid) {
-    r.coordinator_cpu = (cpu_seconds(pid) - cpu_before) / wall;
-    r.coordinator_rss_mib = peak_rss_mib(pid);
-  }
   return r;
 }
 
@@ -234,15 +273,24 @@ BenchReport run_bench(const BenchOptions& o) {
   // Generous: no 2-core machine pays this many orders a second on these servers.
   const double rate_bound = 6000;
   for (int c : o.concurrency) {
-    for (Mode m : o.modes) {
-      auto targets = create_orders(
-          o, accounts,
-          static_cast<std::size_t>(rate_bound * std::chrono::duration<double>(o.duration).count()) +
-              100);
-      report.results.push_back(measure(o, m, c, targets, coordinator));
-      const auto& r = report.results.back();
-      std::fprintf(stderr, "%-10s x%-4d %8.0f txn/s  p50 %6.2f ms  p99 %6.2f ms  errors %zu\n",
-                   name_of(m), c, r.throughput, r.p50_ms, r.p99_ms, r.errors);
+    // Repetitions interleave the modes, each starting with another one, so a slow minute
+    // of the shared disk or a burst of background work lands on every mode alike.
+    std::vector<std::vector<Sample>> samples(o.modes.size());
+    for (int rep = 0; rep < o.repeat; ++rep) {
+      for (std::size_t k = 0; k < o.modes.size(); ++k) {
+        std::size_t m = (k + static_cast<std::size_t>(rep)) % o.modes.size();
+        auto targets =
+            create_orders(o, accounts,
+                          static_cast<std::size_t>(
+                              rate_bound * std::chrono::duration<double>(o.duration).count()) +
+                              100);
+        samples[m].push_back(measure(o, o.modes[m], c, targets, coordinator));
+        std::fprintf(stderr, "%-10s x%-4d %8.0f txn/s  (repetition %d)\n", name_of(o.modes[m]), c,
+                     samples[m].back().throughput(), rep + 1);
+      }
+    }
+    for (std::size_t m = 0; m < o.modes.size(); ++m) {
+      report.results.push_back(summarize(o.modes[m], c, samples[m]));
     }
   }
   return report;

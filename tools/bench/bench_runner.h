@@ -20,6 +20,7 @@ struct BenchOptions {
   std::vector<int> concurrency{1, 8, 32, 64};
   std::vector<Mode> modes{Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic};
   std::chrono::milliseconds duration{5000};
+  int repeat = 3;  // measurements per mode and concurrency, interleaved; medians reported
   int accounts = 1000;
   std::string var_dir;  // the benchmark's coordinator keeps its log and stderr here
   bool progress = true;
@@ -32,10 +33,10 @@ struct BenchResult {
   std::size_t transactions = 0;
   std::size_t errors = 0;
   double seconds = 0;
-  double throughput = 0;  // transactions per second
+  double throughput = 0;  // transactions per second (median of the repetitions)
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
   double coordinator_cpu = -1;               // cores used by the coordinator process (xacoord mode)
-  double coordinator_rss_mib = -1;           // its peak resident memory so far (xacoord mode)
+  double coordinator_rss_mib = -1;           // its peak resident memory during the measurements
   std::vector<double> latency_ms_quantiles;  // 1..99th percentiles, for the plot
 };
 
