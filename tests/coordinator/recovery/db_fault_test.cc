@@ -30,14 +30,7 @@ class DbFaultTest : public ::testing::Test {
     options.node_id = node_;
     options.stall_at = stall_at;
     options.stall_ms = 2000;
-    options.extra_args = quick_recovery_flags();
-    for (auto& a : extra)
-      options.extra_args.push_back(std::move(a));
-    auto coordinator = CoordinatorProcess::start(options);
-    // Thrown, not expected: nothing after this could mean anything without a coordinator.
-    if (!coordinator->wait_ready())
-      throw std::runtime_error("the coordinator did not get ready: " + coordinator->log_text());
-    return coordinator;
+    return start_ready(std::move(options), std::move(extra));
   }
 
   // An account and a PENDING order of `amount` on it.

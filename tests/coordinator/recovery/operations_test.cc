@@ -39,14 +39,7 @@ class RecoveryOperationsTest : public ::testing::Test {
   std::unique_ptr<CoordinatorProcess> start(std::vector<std::string> extra) {
     CoordinatorOptions options = CoordinatorOptions::for_pair(*pair_);
     options.node_id = node_;
-    options.extra_args = quick_recovery_flags();
-    for (auto& a : extra)
-      options.extra_args.push_back(std::move(a));
-    auto coordinator = CoordinatorProcess::start(options);
-    // Thrown, not expected: nothing after this could mean anything without a coordinator.
-    if (!coordinator->wait_ready())
-      throw std::runtime_error("the coordinator did not get ready: " + coordinator->log_text());
-    return coordinator;
+    return start_ready(std::move(options), std::move(extra));
   }
 
   // A prepared payments branch with `xid` that inserts the account `account_id`, its

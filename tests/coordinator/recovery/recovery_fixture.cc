@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 #include <sstream>
 #include <thread>
 
@@ -45,6 +46,17 @@ std::vector<std::string> quick_recovery_flags() {
           "1s",
           "--pool-size",
           "8"};
+}
+
+std::unique_ptr<CoordinatorProcess> start_ready(CoordinatorOptions options,
+                                                std::vector<std::string> extra) {
+  options.extra_args = quick_recovery_flags();
+  for (auto& a : extra)
+    options.extra_args.push_back(std::move(a));
+  auto coordinator = CoordinatorProcess::start(options);
+  if (!coordinator->wait_ready())
+    throw std::runtime_error("the coordinator did not get ready: " + coordinator->log_text());
+  return coordinator;
 }
 
 std::vector<Xid> prepared_all(const DbPair& pair, const std::string& server) {

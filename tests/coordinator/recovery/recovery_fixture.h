@@ -25,6 +25,12 @@ std::string unique_node_id(const std::string& prefix);
 // Serve flags that make recovery, health checks and retries quick enough for tests.
 std::vector<std::string> quick_recovery_flags();
 
+// Starts a coordinator with `options` plus quick_recovery_flags() and `extra`, and waits
+// until it is ready. Throws, not expects, when it does not get ready: nothing after that
+// could mean anything without a coordinator.
+std::unique_ptr<CoordinatorProcess> start_ready(CoordinatorOptions options,
+                                                std::vector<std::string> extra = {});
+
 // Prepared xids on `server` ("orders"|"payments") of xacoord's format id and `node_id`.
 std::vector<Xid> prepared_of_node(const DbPair& pair, const std::string& server,
                                   const std::string& node_id);
