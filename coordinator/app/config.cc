@@ -34,6 +34,9 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("stuck-after", "a branch in doubt this long counts as stuck (metric)", &stuck_after);
   f.add("retry-max-backoff", "cap of the phase-two retry backoff", &retry_max_backoff);
   f.add("health-interval", "database ping interval", &health_interval);
+  f.add("node-lock-wait-seconds",
+        "how long a start waits for the node id's lock held by a coordinator that just died",
+        &node_lock_wait_seconds, 0, 600);
   f.add("idempotency-retention", "how long Idempotency-Key answers are kept",
         &idempotency_retention);
   f.add("http-read-timeout", "time a client has to send each request", &http_read_timeout);

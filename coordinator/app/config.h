@@ -31,6 +31,7 @@ struct ServeConfig {
   std::chrono::milliseconds stuck_after{60'000};
   std::chrono::milliseconds retry_max_backoff{10'000};
   std::chrono::milliseconds health_interval{1'000};
+  std::int64_t node_lock_wait_seconds = 10;
   std::chrono::milliseconds idempotency_retention{24 * 3600 * 1000};
   std::chrono::milliseconds http_read_timeout{30'000};
   std::chrono::milliseconds shutdown_grace{15'000};

@@ -1,29 +1,20 @@
 #include "coordinator/app/coordinator.h"
 
+#include <cstdio>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "coordinator/http/api_routes.h"
 #include "coordinator/observability/event_log.h"
+#include "coordinator/recovery/async_sleep.h"
 
 namespace xacoord {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
-
-namespace {
-
-asio::awaitable<void> sleep_for(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  boost::system::error_code ec;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-}
-
-}  // namespace
 
 Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   dlog::Options log_options;
@@ -65,6 +56,9 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   engine_ = std::make_unique<TwoPhaseCommit>(*log_, txns_, *resolver_, metrics_, engine);
 
   health_ = std::make_unique<HealthMonitor>(participants, config_.health_interval);
+  fence_ = std::make_unique<NodeFence>(participants, config_.node_id,
+                                       std::chrono::seconds(config_.node_lock_wait_seconds),
+                                       config_.health_interval);
   OrderService::Options service;
   service.idempotency_retention =
       std::chrono::duration_cast<std::chrono::seconds>(config_.idempotency_retention);
@@ -128,6 +122,9 @@ int Coordinator::run() {
     if (!e) return;
     try {
       std::rethrow_exception(e);
+    } catch (const NodeIdTaken& x) {
+      log_event("node_id_in_use", {{"error", x.what()}});
+      std::fprintf(stderr, "xacoord serve: %s\n", x.what());
     } catch (const std::exception& x) {
       log_event("recovery_failed", {{"error", x.what()}});
     }
@@ -153,6 +150,10 @@ int Coordinator::run() {
 }
 
 asio::awaitable<void> Coordinator::recover_then_scan() {
+  // The node's lock first: recovery acts on everything of this node id it finds, which is
+  // only right while no other coordinator runs as the same node.
+  co_await fence_->take();
+  asio::co_spawn(io_, fence_->keep(), asio::detached);
   co_await resolver_->recover_at_startup();
   recovered_ = true;
   log_event("ready", {{"port", server_->port()}});
@@ -197,6 +198,7 @@ asio::awaitable<void> Coordinator::drain_and_stop() {
                         {"in_doubt", resolver_->pending()}});
   resolver_->stop();
   health_->stop();
+  fence_->stop();
   io_.stop();
 }
 

@@ -19,6 +19,7 @@
 #include "coordinator/log/decision_log.h"
 #include "coordinator/observability/coordinator_metrics.h"
 #include "coordinator/observability/metrics.h"
+#include "coordinator/recovery/node_fence.h"
 #include "coordinator/recovery/resolver.h"
 #include "participants/pool.h"
 
@@ -51,6 +52,7 @@ class Coordinator {
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<TwoPhaseCommit> engine_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<NodeFence> fence_;
   std::unique_ptr<OrderService> service_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "coordinator/observability/event_log.h"
+#include "coordinator/recovery/async_sleep.h"
 #include "participants/db_error.h"
 
 namespace xacoord {
@@ -31,12 +32,6 @@ std::uint64_t unix_ms_now() {
 milliseconds jittered(milliseconds d) {
   static thread_local std::minstd_rand rng{std::random_device{}()};
   return d + milliseconds(std::uniform_int_distribution<long>(0, d.count() / 5)(rng));
-}
-
-asio::awaitable<void> sleep_for(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  boost::system::error_code ec;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 //
 // The prepared branches these tests find are made by a test session (XA START, a write,
 // XA END, XA PREPARE, disconnect): exactly what a coordinator that died leaves behind.
+#include <csignal>
+
 #include <gtest/gtest.h>
 
 #include "protocol/txn_id.h"
@@ -237,6 +239,48 @@ TEST_F(RecoveryOperationsTest, NotaIsNotDoneWhileTheServerStillListsTheBranch) {
   EXPECT_TRUE(eventually([&] { return !listed(xid); })) << coordinator->log_text();
   EXPECT_TRUE(account_exists(prefix_ + "-attached"));
   EXPECT_TRUE(has_event(coordinator->log_text(), "recovery_finished_branch", txn_id));
+}
+
+// Two coordinators running as one node id would each take the other's live branches for
+// leftovers of an earlier run of its own: start-up recovery kills the node's sessions
+// and rolls back what its own log did not decide. A second start must refuse before it
+// touches anything — here while the first holds a pay with both branches prepared.
+TEST_F(RecoveryOperationsTest, ASecondCoordinatorWithTheSameNodeIdRefusesToStart) {
+  CoordinatorOptions first_options = CoordinatorOptions::for_pair(*pair_);
+  first_options.node_id = node_;
+  first_options.stall_at = "after_prepare_all";
+  first_options.stall_ms = 4000;
+  auto first = start_ready(first_options);
+  auto client = first->client();
+  auto account = open_account(client, prefix_, 10'000);
+  auto order = create_order(client, account, 1'000);
+  auto paying = pay_async(*first, order, unique_name("key"));
+  ASSERT_TRUE(first->wait_for_log("\"stall_point\"")) << first->log_text();
+
+  CoordinatorOptions second_options = CoordinatorOptions::for_pair(*pair_);
+  second_options.node_id = node_;
+  second_options.extra_args = {"--node-lock-wait-seconds", "1"};
+  auto second = CoordinatorProcess::start(second_options);
+  auto exit = second->wait_exit(std::chrono::seconds(30));
+  ASSERT_TRUE(exit.has_value()) << second->log_text();
+  EXPECT_FALSE(exit->signaled);
+  EXPECT_EQ(exit->code, 1);
+  EXPECT_NE(second->log_text().find("node id '" + node_ + "' is in use"), std::string::npos)
+      << second->log_text();
+  EXPECT_FALSE(has_event(second->log_text(), "recovery_started", ""));
+
+  // The first coordinator's pay went on as if nothing had happened.
+  auto reply = paying.get();
+  EXPECT_EQ(reply.status, 200) << reply.body << first->log_text();
+  EXPECT_EQ(order_status_in_db(*pair_, order), "PAID");
+  EXPECT_EQ(invariant_violations(*pair_, prefix_, node_), "");
+
+  // A coordinator that is gone lets go of the node id at once: its server ends the
+  // session that held the lock when the process dies.
+  first->signal(SIGKILL);
+  ASSERT_TRUE(first->wait_exit(std::chrono::seconds(10)).has_value());
+  auto third = CoordinatorProcess::start(second_options);
+  EXPECT_TRUE(third->wait_ready()) << third->log_text();
 }
 
 }  // namespace

@@ -1,0 +1,100 @@
+#include "coordinator/recovery/node_fence.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "coordinator/observability/event_log.h"
+#include "coordinator/recovery/async_sleep.h"
+#include "participants/db_error.h"
+#include "participants/node_lock.h"
+
+namespace xacoord {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+NodeFence::NodeFence(std::vector<db::Pool*> participants, std::string node_id,
+                     std::chrono::seconds wait, milliseconds check_interval)
+    : node_id_(std::move(node_id)),
+      lock_name_(db::node_lock_name(node_id_)),
+      wait_(wait),
+      check_interval_(check_interval) {
+  for (db::Pool* pool : participants) {
+    db::Timeouts timeouts = pool->timeouts();
+    // GET_LOCK waits on the server: the read must outlast it.
+    timeouts.read = wait + std::chrono::seconds(5);
+    timeouts.write = timeouts.read;
+    holders_[pool->participant()] = Holder{
+        pool,
+        std::make_unique<db::Lane>(pool->participant() + "/fence", pool->endpoint(), timeouts, 0)};
+  }
+}
+
+NodeFence::~NodeFence() = default;
+
+std::string NodeFence::describe_holder(const std::string& participant, std::int64_t session,
+                                       const std::string& host) const {
+  std::string holder =
+      session == 0 ? std::string("another session")
+                   : "session " + std::to_string(session) + (host.empty() ? "" : " from " + host);
+  return "node id '" + node_id_ + "' is in use: " + holder + " holds the lock '" + lock_name_ +
+         "' on the " + participant +
+         " database. Another coordinator runs as this node; give each coordinator its own "
+         "--node-id (if that coordinator is gone for good, KILL " +
+         (session == 0 ? std::string("its session") : std::to_string(session)) +
+         " on that server and start again)";
+}
+
+asio::awaitable<void> NodeFence::take() {
+  for (auto& [name, holder] : holders_) {
+    milliseconds backoff{100};
+    for (;;) {
+      if (stopped_) co_return;
+      try {
+        const int wait = static_cast<int>(wait_.count());
+        auto state = co_await db::run_on(*holder.lane, [this, wait](db::Connection& c) {
+          return db::take_node_lock(c, lock_name_, wait);
+        });
+        if (!state.held)
+          throw NodeIdTaken(describe_holder(name, state.other_session, state.other_host));
+        log_event("node_lock_taken", {{"participant", name}, {"lock", lock_name_}});
+        break;
+      } catch (const db::DbError& e) {
+        log_event("node_lock_waiting_for_database", {{"participant", name}, {"error", e.what()}});
+      }
+      co_await sleep_for(backoff);
+      backoff = std::min(backoff * 2, milliseconds(2'000));
+    }
+  }
+}
+
+asio::awaitable<void> NodeFence::keep() {
+  while (!stopped_) {
+    co_await sleep_for(check_interval_);
+    for (auto& [name, holder] : holders_) {
+      if (stopped_) co_return;
+      db::NodeLockState state;
+      try {
+        state = co_await db::run_on(*holder.lane, [this](db::Connection& c) {
+          auto kept = db::keep_node_lock(c, lock_name_);
+          // Not free at once: the holder may be this process's own earlier session, which
+          // a server that was paused or cut off has not yet seen go. Give it the wait.
+          if (!kept.held) kept = db::take_node_lock(c, lock_name_, static_cast<int>(wait_.count()));
+          return kept;
+        });
+      } catch (const db::DbError&) {
+        continue;  // unreachable: the health monitor reports it; taken again once it is back
+      }
+      if (state.held) continue;
+      std::string why = describe_holder(name, state.other_session, state.other_host);
+      log_event("node_lock_lost", {{"participant", name}, {"error", why}});
+      std::fprintf(stderr, "FATAL: %s\n", why.c_str());
+      std::fflush(stderr);
+      std::abort();
+    }
+  }
+}
+
+}  // namespace xacoord
