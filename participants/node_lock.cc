@@ -36,11 +36,11 @@ NodeLockState take_node_lock(Connection& c, const std::string& name, int wait_se
   return held_elsewhere(c, name);
 }
 
-NodeLockState keep_node_lock(Connection& c, const std::string& name) {
+NodeLockState keep_node_lock(Connection& c, const std::string& name, int wait_seconds) {
   if (returned_one(c.query("SELECT IS_USED_LOCK(" + quote(name) + ") <=> CONNECTION_ID()"))) {
     return NodeLockState{true, 0, {}};
   }
-  return take_node_lock(c, name, 0);
+  return take_node_lock(c, name, wait_seconds);
 }
 
 }  // namespace xacoord::db

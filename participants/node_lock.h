@@ -34,8 +34,10 @@ struct NodeLockState {
 // DbError when the server cannot be asked.
 NodeLockState take_node_lock(Connection& c, const std::string& name, int wait_seconds);
 
-// Keeps it: one round trip while this session holds it; takes it again (without waiting)
-// when it is free — after a server restart ended the session that held it.
-NodeLockState keep_node_lock(Connection& c, const std::string& name);
+// Keeps it: one round trip while this session holds it. Otherwise (a server restart ended
+// the session that held it) takes it again, waiting up to `wait_seconds`: the holder may
+// be this process's own earlier session, which a server that was paused or cut off has
+// not yet seen go.
+NodeLockState keep_node_lock(Connection& c, const std::string& name, int wait_seconds);
 
 }  // namespace xacoord::db

@@ -77,12 +77,9 @@ asio::awaitable<void> NodeFence::keep() {
       if (stopped_) co_return;
       db::NodeLockState state;
       try {
-        state = co_await db::run_on(*holder.lane, [this](db::Connection& c) {
-          auto kept = db::keep_node_lock(c, lock_name_);
-          // Not free at once: the holder may be this process's own earlier session, which
-          // a server that was paused or cut off has not yet seen go. Give it the wait.
-          if (!kept.held) kept = db::take_node_lock(c, lock_name_, static_cast<int>(wait_.count()));
-          return kept;
+        const int wait = static_cast<int>(wait_.count());
+        state = co_await db::run_on(*holder.lane, [this, wait](db::Connection& c) {
+          return db::keep_node_lock(c, lock_name_, wait);
         });
       } catch (const db::DbError&) {
         continue;  // unreachable: the health monitor reports it; taken again once it is back

@@ -239,6 +239,9 @@ TEST_F(DbFaultTest, OutageAnswers503AndHealsWithoutRestart) {
         << coordinator->log_text();
     EXPECT_EQ(order_status_in_db(*pair_, order_id), "PENDING");
     EXPECT_EQ(balance(client, account), funds_);
+    // The restarted server forgot the node's lock: the coordinator takes it again.
+    EXPECT_TRUE(eventually([&] { return node_lock_holder(*pair_, victim, node_) != 0; }))
+        << coordinator->log_text();
   }
   // A server that hangs instead of dying (SIGSTOP: connections open, nothing answers)
   // is found out by the health check's timeouts, and requests are refused all the same.
@@ -249,6 +252,8 @@ TEST_F(DbFaultTest, OutageAnswers503AndHealsWithoutRestart) {
   pair_->resume("payments");
   ASSERT_TRUE(eventually([&] { return client.get("/healthz").status == 200; }))
       << coordinator->log_text();
+  EXPECT_TRUE(eventually([&] { return node_lock_holder(*pair_, "payments", node_) != 0; }));
+  EXPECT_FALSE(has_event(coordinator->log_text(), "node_lock_lost", ""));
 
   EXPECT_EQ(pay(client, order_id, "").status, 200);
   expect_settled(*coordinator, order_id, "PAID");

@@ -10,10 +10,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
+#include "participants/node_lock.h"
+#include "participants/sql_text.h"
 #include "protocol/txn_id.h"
 #include "tests/support/shop.h"
 #include "tests/support/test_env.h"
@@ -210,6 +212,13 @@ std::string order_status_in_db(const DbPair& pair, std::int64_t order_id) {
   auto rows = pair.connect("orders")->query("SELECT status FROM orders WHERE order_id = " +
                                             std::to_string(order_id));
   return rows.empty() ? "" : db::as_string(rows[0], 0);
+}
+
+std::int64_t node_lock_holder(const DbPair& pair, const std::string& server,
+                              const std::string& node_id) {
+  auto rows = pair.connect(server)->query("SELECT IFNULL(IS_USED_LOCK(" +
+                                          db::quote(db::node_lock_name(node_id)) + "), 0)");
+  return db::as_int(rows.rows.at(0), 0);
 }
 
 bool has_event(const std::string& log, const std::string& event, const std::string& text) {

@@ -85,6 +85,10 @@ struct AsyncReply {
 AsyncReply pay_async(const CoordinatorProcess& coordinator, std::int64_t order_id,
                      const std::string& idempotency_key);
 
+// The session that holds `node_id`'s lock on `server` (participants/node_lock.h), 0 if none.
+std::int64_t node_lock_holder(const DbPair& pair, const std::string& server,
+                              const std::string& node_id);
+
 // The order's status read from the orders database itself (no coordinator needed).
 std::string order_status_in_db(const DbPair& pair, std::int64_t order_id);
 
