@@ -26,9 +26,8 @@ NodeFence::NodeFence(std::vector<db::Pool*> participants, std::string node_id,
     // GET_LOCK waits on the server: the read must outlast it.
     timeouts.read = wait + std::chrono::seconds(5);
     timeouts.write = timeouts.read;
-    holders_[pool->participant()] = Holder{
-        pool,
-        std::make_unique<db::Lane>(pool->participant() + "/fence", pool->endpoint(), timeouts, 0)};
+    lanes_[pool->participant()] =
+        std::make_unique<db::Lane>(pool->participant() + "/fence", pool->endpoint(), timeouts, 0);
   }
 }
 
@@ -48,13 +47,13 @@ std::string NodeFence::describe_holder(const std::string& participant, std::int6
 }
 
 asio::awaitable<void> NodeFence::take() {
-  for (auto& [name, holder] : holders_) {
+  for (auto& [name, lane] : lanes_) {
     milliseconds backoff{100};
     for (;;) {
       if (stopped_) co_return;
       try {
         const int wait = static_cast<int>(wait_.count());
-        auto state = co_await db::run_on(*holder.lane, [this, wait](db::Connection& c) {
+        auto state = co_await db::run_on(*lane, [this, wait](db::Connection& c) {
           return db::take_node_lock(c, lock_name_, wait);
         });
         if (!state.held)
@@ -73,12 +72,12 @@ asio::awaitable<void> NodeFence::take() {
 asio::awaitable<void> NodeFence::keep() {
   while (!stopped_) {
     co_await sleep_for(check_interval_);
-    for (auto& [name, holder] : holders_) {
+    for (auto& [name, lane] : lanes_) {
       if (stopped_) co_return;
       db::NodeLockState state;
       try {
         const int wait = static_cast<int>(wait_.count());
-        state = co_await db::run_on(*holder.lane, [this, wait](db::Connection& c) {
+        state = co_await db::run_on(*lane, [this, wait](db::Connection& c) {
           return db::keep_node_lock(c, lock_name_, wait);
         });
       } catch (const db::DbError&) {

@@ -44,10 +44,6 @@ class NodeFence {
   void stop() { stopped_ = true; }
 
  private:
-  struct Holder {
-    db::Pool* pool;
-    std::unique_ptr<db::Lane> lane;  // the session that holds the lock
-  };
   std::string describe_holder(const std::string& participant, std::int64_t session,
                               const std::string& host) const;
 
@@ -55,7 +51,8 @@ class NodeFence {
   std::string lock_name_;
   std::chrono::seconds wait_;
   std::chrono::milliseconds check_interval_;
-  std::map<std::string, Holder> holders_;
+  // Per participant, the lane whose session holds the lock.
+  std::map<std::string, std::unique_ptr<db::Lane>> lanes_;
   bool stopped_ = false;
 };
 
