@@ -1,7 +1,7 @@
 // `xacoord chaos`: fault-injection runs with a report a skeptic can read.
 #include <cstdio>
 
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 #include "tools/chaos/chaos_runner.h"
 #include "tools/tool_commands.h"
 

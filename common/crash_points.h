@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -40,6 +41,10 @@ namespace crash_detail {
 extern std::atomic<bool> armed;
 void reach(CrashPoint point);
 }  // namespace crash_detail
+
+// Unit tests of the engine and recovery (tests/support/fakes): `hook` is called at every
+// crash point reached, instead of any armed crash or stall; an empty hook disarms.
+void set_crash_hook(std::function<void(CrashPoint)> hook);
 
 // Arms the crash point named by `spec` ("<point>" or "<point>:<n>", n >= 1).
 // Throws std::invalid_argument naming the valid points.

@@ -1,6 +1,7 @@
 // Is each database answering? A ping per participant every interval, on a session of its
 // own with short timeouts, so /healthz and new requests learn of an outage in about a
-// second instead of each waiting for its own connect timeout.
+// second instead of each waiting for its own connect timeout. Read by the domain (503
+// before trying a server known to be down) and by the HTTP routes (/healthz).
 #pragma once
 
 #include <utility>
@@ -15,8 +16,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "participants/lane.h"
 #include "participants/pool.h"
+#include "participants/session.h"
 
 namespace xacoord {
 
@@ -37,7 +38,7 @@ class HealthMonitor {
  private:
   struct Probe {
     db::Pool* pool;
-    std::unique_ptr<db::Lane> lane;
+    std::unique_ptr<db::Session> session;
     bool up = false;
     std::string last_error;
   };

@@ -1,4 +1,4 @@
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 
 #include <cctype>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "coordinator/engine/crash_points.h"
+#include "common/crash_points.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -25,6 +25,7 @@ struct Armed {
 Armed crash;
 Armed stall;
 int stall_ms = 0;
+std::function<void(CrashPoint)> hook;
 
 void announce(const char* event, CrashPoint point) {
   std::fprintf(stderr, "{\"event\":\"%s\",\"point\":\"%s\"}\n", event,
@@ -35,6 +36,10 @@ void announce(const char* event, CrashPoint point) {
 }  // namespace
 
 void reach(CrashPoint point) {
+  if (hook) {
+    hook(point);
+    return;
+  }
   if (stall.due(point)) {
     announce("stall_point", point);
     std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms));
@@ -100,6 +105,11 @@ std::pair<CrashPoint, int> parse_spec(std::string_view spec) {
 }
 
 }  // namespace
+
+void set_crash_hook(std::function<void(CrashPoint)> hook) {
+  crash_detail::hook = std::move(hook);
+  crash_detail::armed = static_cast<bool>(crash_detail::hook);
+}
 
 void arm_crash_point(std::string_view spec) {
   auto [point, n] = parse_spec(spec);

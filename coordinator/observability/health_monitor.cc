@@ -1,4 +1,4 @@
-#include "coordinator/app/health_monitor.h"
+#include "coordinator/observability/health_monitor.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,14 +17,13 @@ HealthMonitor::HealthMonitor(std::vector<db::Pool*> participants,
                              std::chrono::milliseconds interval)
     : interval_(interval) {
   for (db::Pool* pool : participants) {
-    db::Timeouts quick = pool->timeouts();
+    db::Timeouts quick = pool->factory().timeouts();
     quick.connect = std::chrono::seconds(1);
     quick.read = std::chrono::seconds(2);
     quick.write = std::chrono::seconds(2);
     Probe& probe = probes_[pool->participant()];
     probe.pool = pool;
-    probe.lane =
-        std::make_unique<db::Lane>(pool->participant() + "/health", pool->endpoint(), quick, 0);
+    probe.session = pool->factory().make_session("health", quick);
   }
 }
 
@@ -36,10 +35,12 @@ asio::awaitable<void> HealthMonitor::run() {
     // All at once: a server that hangs (paused, or a network that drops packets) costs its
     // probe the read timeout, and must not delay what the others report.
     std::vector<Probe*> probes;
-    std::vector<db::LaneJob> jobs;
+    std::vector<db::SessionJob> jobs;
     for (auto& [name, probe] : probes_) {
       probes.push_back(&probe);
-      jobs.push_back(db::LaneJob{probe.lane.get(), [](db::Connection& c) { c.ping(); }});
+      std::vector<std::string> ping;
+      ping.push_back("SELECT 1");
+      jobs.push_back(db::SessionJob{probe.session.get(), std::move(ping)});
     }
     auto errors = co_await db::run_parallel(std::move(jobs));
     for (std::size_t i = 0; i < probes.size(); ++i) {
@@ -60,7 +61,7 @@ asio::awaitable<void> HealthMonitor::run() {
         probe.pool->drop_idle_sessions();
         log_event(probe.up ? "database_up" : "database_down",
                   {{"participant", probe.pool->participant()},
-                   {"address", probe.pool->endpoint().address()},
+                   {"address", probe.pool->factory().address()},
                    {"error", probe.last_error}});
       }
     }
@@ -86,7 +87,7 @@ void HealthMonitor::require_up(const db::Pool& pool) const {
   auto it = probes_.find(pool.participant());
   if (it == probes_.end() || it->second.up) return;
   throw ProblemError(problems::unavailable(
-      "the " + pool.participant() + " database at " + pool.endpoint().address() +
+      "the " + pool.participant() + " database at " + pool.factory().address() +
           " is unreachable (" + it->second.last_error + "); nothing changed, retry later",
       2));
 }
