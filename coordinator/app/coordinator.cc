@@ -1,6 +1,9 @@
 #include "coordinator/app/coordinator.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <string_view>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,6 +18,32 @@ namespace xacoord {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
+
+namespace {
+
+// Where a crash would leave a live transaction (docs/reliability.md, "In flight at the
+// fault"): nothing prepared yet (the servers roll it back), a branch prepared without a
+// durable commit decision (recovery rolls it back), or decided and not yet committed on
+// every branch (recovery commits it). Empty for a finished transaction.
+std::string_view phase_of(const Transaction& txn) {
+  bool prepared = std::any_of(txn.branches.begin(), txn.branches.end(),
+                              [](const Branch& b) { return b.state == BranchState::kPrepared; });
+  switch (txn.state) {
+    case TxnState::kActive:
+      return "before_prepare";
+    case TxnState::kPreparing:
+    case TxnState::kAborting:
+      return prepared ? "prepared_undecided" : "before_prepare";
+    case TxnState::kCommitting:
+      return "decided_uncommitted";
+    case TxnState::kCommitted:
+    case TxnState::kAborted:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
 
 Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   dlog::Options log_options;
@@ -81,6 +110,16 @@ void Coordinator::register_gauges() {
   registry_.gauge_fn("xacoord_transactions_in_flight",
                      "Transactions begun and not yet decided and answered", {},
                      [this] { return static_cast<double>(engine_->in_flight()); });
+  for (std::string_view phase : {"before_prepare", "prepared_undecided", "decided_uncommitted"}) {
+    registry_.gauge_fn("xacoord_transactions_in_phase",
+                       "Live transactions by the phase a crash would find them in",
+                       {{"phase", std::string(phase)}}, [this, phase] {
+                         auto in_phase = [phase](const Transaction& t) {
+                           return phase_of(t) == phase;
+                         };
+                         return static_cast<double>(txns_.list(in_phase, SIZE_MAX).size());
+                       });
+  }
   registry_.gauge_fn("xacoord_in_doubt_branches",
                      "Prepared branches waiting for recovery to finish phase two", {},
                      [this] { return static_cast<double>(resolver_->pending()); });
