@@ -1,21 +1,15 @@
 #include "tools/bench/bench_report.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <sstream>
 
+#include "tools/report/number_text.h"
 #include "tools/report/svg_chart.h"
 
 namespace xacoord::bench {
 
 namespace {
-
-std::string fmt(double v, int digits = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 const BenchResult* find(const std::vector<BenchResult>& rs, Mode m, int c) {
   for (const auto& r : rs) {
@@ -66,18 +60,21 @@ std::string BenchReport::to_table() const {
          "coordinator RSS |\n";
   out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : results) {
-    out << "| " << name_of(r.mode) << " | " << r.concurrency << " | " << fmt(r.throughput, 0)
-        << " | " << fmt(r.p50_ms, 2) << " | " << fmt(r.p95_ms, 2) << " | " << fmt(r.p99_ms, 2)
-        << " | " << r.errors << " | "
-        << (r.coordinator_cpu >= 0 ? fmt(r.coordinator_cpu * 100, 0) + "% of a core" : "") << " | "
-        << (r.coordinator_rss_mib >= 0 ? fmt(r.coordinator_rss_mib, 1) + " MiB" : "") << " |\n";
+    out << "| " << name_of(r.mode) << " | " << r.concurrency << " | "
+        << report::fixed(r.throughput, 0) << " | " << report::fixed(r.p50_ms, 2) << " | "
+        << report::fixed(r.p95_ms, 2) << " | " << report::fixed(r.p99_ms, 2) << " | " << r.errors
+        << " | "
+        << (r.coordinator_cpu >= 0 ? report::fixed(r.coordinator_cpu * 100, 0) + "% of a core" : "")
+        << " | "
+        << (r.coordinator_rss_mib >= 0 ? report::fixed(r.coordinator_rss_mib, 1) + " MiB" : "")
+        << " |\n";
   }
   out << "\n| conc | xacoord / floor (throughput) | xacoord p99 / floor p99 | floor / non-atomic "
          "|\n|---:|---:|---:|---:|\n";
   const auto json = to_json();  // kept alive: the loop walks into it
   for (const auto& j : json["ratios"]) {
     auto get = [&j](const char* k) {
-      return j.contains(k) ? fmt(j[k].get<double>(), 2) : std::string("-");
+      return j.contains(k) ? report::fixed(j[k].get<double>(), 2) : std::string("-");
     };
     out << "| " << j["concurrency"] << " | " << get("xacoord_over_floor") << " | "
         << get("xacoord_p99_over_floor_p99") << " | " << get("floor_over_non_atomic") << " |\n";

@@ -1,22 +1,16 @@
 #include "tools/chaos/report.h"
 
-#include "tools/report/svg_chart.h"
-
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "tools/report/number_text.h"
+#include "tools/report/svg_chart.h"
+
 namespace xacoord::chaos {
 namespace {
-
-std::string fixed(double v, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 struct AnomalySummary {
   std::size_t count = 0;
@@ -77,30 +71,25 @@ bool ChaosReport::too_many_faults_found_nothing() const {
 }
 
 nlohmann::json ChaosReport::to_json() const {
+  auto sum = [this](std::size_t RunResult::*count) {
+    std::size_t n = 0;
+    for (const auto& r : runs)
+      n += r.*count;
+    return n;
+  };
   nlohmann::json runs_json = nlohmann::json::array();
-  std::size_t ops = 0, acks = 0, unanswered = 0;
-  std::size_t pays = 0, refunds = 0, cancels = 0, aborted = 0, refused = 0, orders = 0;
   std::map<std::string, int> faults;
-  std::map<std::string, InFlight> in_flight_by_kind;
+  std::map<std::string, InFlight> in_flight_by_fault;
   InFlight in_flight;
   PhaseSamples phases;
   double worst_recovery = 0, total_recovery = 0;
   for (const auto& r : runs) {
     const std::string kind = r.fault.substr(0, r.fault.find(':'));
-    ops += r.operations;
-    acks += r.acknowledged;
-    unanswered += r.unanswered;
-    pays += r.pays_committed;
-    refunds += r.refunds_committed;
-    cancels += r.cancels_committed;
-    aborted += r.transactions_aborted;
-    refused += r.transactions_refused;
-    orders += r.orders_created;
     phases += r.phase_samples;
     if (r.fault_fired) faults[kind]++;
     if (r.in_flight_at_fault) {
       in_flight += *r.in_flight_at_fault;
-      in_flight_by_kind[r.fault] += *r.in_flight_at_fault;
+      in_flight_by_fault[r.fault] += *r.in_flight_at_fault;
     }
     worst_recovery = std::max(worst_recovery, r.recovery_seconds);
     total_recovery += r.recovery_seconds;
@@ -141,30 +130,31 @@ nlohmann::json ChaosReport::to_json() const {
                      {"first", {{"run", s.first_run}, {"example", s.first}}},
                      {"worst_run", {{"run", s.worst_run}, {"count", s.worst_run_count}}}};
   }
-  nlohmann::json in_flight_by_kind_json = nlohmann::json::object();
-  for (const auto& [kind, f] : in_flight_by_kind)
-    in_flight_by_kind_json[kind] = f.to_json();
+  nlohmann::json in_flight_by_fault_json = nlohmann::json::object();
+  for (const auto& [kind, f] : in_flight_by_fault)
+    in_flight_by_fault_json[kind] = f.to_json();
   return {{"seed", seed},
           {"command", command},
           {"unsafe", unsafe},
           {"totals",
            {{"runs", runs.size()},
-            {"transactions_committed", pays + refunds},
-            {"pays_committed", pays},
-            {"refunds_committed", refunds},
-            {"cancels_committed", cancels},
-            {"transactions_aborted", aborted},
-            {"transactions_refused", refused},
-            {"orders_created", orders},
+            {"transactions_committed",
+             sum(&RunResult::pays_committed) + sum(&RunResult::refunds_committed)},
+            {"pays_committed", sum(&RunResult::pays_committed)},
+            {"refunds_committed", sum(&RunResult::refunds_committed)},
+            {"cancels_committed", sum(&RunResult::cancels_committed)},
+            {"transactions_aborted", sum(&RunResult::transactions_aborted)},
+            {"transactions_refused", sum(&RunResult::transactions_refused)},
+            {"orders_created", sum(&RunResult::orders_created)},
             {"in_flight_at_fault", in_flight.to_json()},
-            {"in_flight_at_fault_by_fault", in_flight_by_kind_json},
+            {"in_flight_at_fault_by_fault", in_flight_by_fault_json},
             {"random_faults_fired", random_faults_fired()},
             {"random_faults_found_nothing_in_flight", random_faults_finding_nothing()},
             {"max_share_finding_nothing", kMaxShareFindingNothing},
             {"phase_samples", phases.to_json()},
-            {"operations", ops},
-            {"acknowledged", acks},
-            {"unanswered", unanswered},
+            {"operations", sum(&RunResult::operations)},
+            {"acknowledged", sum(&RunResult::acknowledged)},
+            {"unanswered", sum(&RunResult::unanswered)},
             {"faults_fired", faults},
             {"violations", violations()},
             {"recovery_seconds_mean",
@@ -183,7 +173,7 @@ std::string phases_cell(const nlohmann::json& f) {
 }
 
 std::string percent(double share) {
-  return fixed(share * 100, 1) + "%";
+  return report::fixed(share * 100, 1) + "%";
 }
 
 }  // namespace
@@ -227,8 +217,8 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
   md << "| operations | acknowledged | unanswered | recovery mean | recovery max |\n";
   md << "|---:|---:|---:|---:|---:|\n";
   md << "| " << t["operations"] << " | " << t["acknowledged"] << " | " << t["unanswered"] << " | "
-     << fixed(t["recovery_seconds_mean"].get<double>()) << " s | "
-     << fixed(t["recovery_seconds_max"].get<double>()) << " s |\n\n";
+     << report::fixed(t["recovery_seconds_mean"].get<double>(), 2) << " s | "
+     << report::fixed(t["recovery_seconds_max"].get<double>(), 2) << " s |\n\n";
   md << "Faults fired:";
   for (const auto& [kind, n] : t["faults_fired"].items())
     md << " " << kind << " " << n << ";";
@@ -261,7 +251,7 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
     md << "| " << r.index << " | " << r.fault << " | " << (r.fault_fired ? "yes" : "no") << " | "
        << r.pays_committed << " | " << r.refunds_committed << " | " << r.transactions_aborted
        << " | " << in_flight << " | " << r.operations << " | " << r.acknowledged << " | "
-       << r.unanswered << " | " << fixed(r.recovery_seconds) << " s | "
+       << r.unanswered << " | " << report::fixed(r.recovery_seconds, 2) << " s | "
        << r.anomalies.size() + r.discrepancies.size() << " |\n";
   }
   return md.str();
