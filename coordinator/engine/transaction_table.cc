@@ -87,21 +87,28 @@ std::size_t TransactionTable::with_engine() const {
       live_.begin(), live_.end(), [](const Transaction* t) { return t->with_engine(); }));
 }
 
+// Where a crash would find each live transaction: decided (recovery commits it), with a
+// branch prepared and no decision (recovery rolls it back), or nothing prepared yet (the
+// servers roll it back when its sessions go). An abort in progress counts by what it
+// still holds prepared.
 PhaseCounts TransactionTable::phases() const {
   PhaseCounts counts;
   for (const Transaction* t : live_) {
-    switch (t->state()) {
-      case TxnState::kActive:
-        ++counts.before_prepare;
-        break;
-      case TxnState::kPreparing:
-        ++counts.prepared_undecided;
-        break;
-      case TxnState::kCommitting:
-        ++counts.decided_uncommitted;
-        break;
-      default:
-        break;
+    if (t->state() == TxnState::kCommitting) {
+      ++counts.decided_uncommitted;
+      continue;
+    }
+    if (t->state() != TxnState::kActive && t->state() != TxnState::kPreparing &&
+        t->state() != TxnState::kAborting) {
+      continue;
+    }
+    bool any_prepared = std::any_of(t->branches().begin(), t->branches().end(), [](const Branch& b) {
+      return b.state == BranchState::kPrepared || b.maybe_prepared;
+    });
+    if (any_prepared) {
+      ++counts.prepared_undecided;
+    } else {
+      ++counts.before_prepare;
     }
   }
   return counts;

@@ -20,10 +20,10 @@
 
 namespace xacoord {
 
-// How many live transactions are at each step of the protocol (for chaos and metrics).
+// How many live transactions a crash would find at each step (for chaos and metrics).
 struct PhaseCounts {
-  std::size_t before_prepare = 0;       // ACTIVE: statements running, nothing prepared
-  std::size_t prepared_undecided = 0;   // PREPARING: prepares out, no decision durable
+  std::size_t before_prepare = 0;       // nothing prepared yet
+  std::size_t prepared_undecided = 0;   // a branch prepared, no decision durable
   std::size_t decided_uncommitted = 0;  // COMMITTING: decided, phase two not confirmed
 };
 

@@ -1,5 +1,7 @@
-// Reads the Prometheus text exposition format back, strictly enough to catch a malformed
-// scrape: every sample belongs to a family with # HELP and # TYPE, and parses as a number.
+// Reads the Prometheus text exposition format back (what `GET /metrics` answers), strictly
+// enough to catch a malformed scrape: every sample belongs to a family with # HELP and
+// # TYPE, and parses as a number. The tests check the coordinator's scrape with it, and
+// `xacoord chaos` reads the coordinator's gauges with it.
 #pragma once
 
 #include <map>
@@ -7,7 +9,7 @@
 #include <set>
 #include <string>
 
-namespace xacoord::test {
+namespace xacoord::report {
 
 struct Scrape {
   std::map<std::string, std::string> types;  // family -> counter | gauge | histogram
@@ -21,4 +23,4 @@ struct Scrape {
 
 Scrape parse_prometheus_text(const std::string& text);
 
-}  // namespace xacoord::test
+}  // namespace xacoord::report

@@ -1,9 +1,9 @@
-#include "tests/coordinator/http/prometheus_text.h"
+#include "tools/report/prometheus_text.h"
 
 #include <cstdlib>
 #include <sstream>
 
-namespace xacoord::test {
+namespace xacoord::report {
 namespace {
 
 // The family a sample belongs to: histogram samples carry a suffix.
@@ -73,4 +73,4 @@ Scrape parse_prometheus_text(const std::string& text) {
   return out;
 }
 
-}  // namespace xacoord::test
+}  // namespace xacoord::report
