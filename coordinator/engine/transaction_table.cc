@@ -102,9 +102,9 @@ PhaseCounts TransactionTable::phases() const {
         t->state() != TxnState::kAborting) {
       continue;
     }
-    bool any_prepared = std::any_of(t->branches().begin(), t->branches().end(), [](const Branch& b) {
-      return b.state == BranchState::kPrepared || b.maybe_prepared;
-    });
+    bool any_prepared = std::any_of(
+        t->branches().begin(), t->branches().end(),
+        [](const Branch& b) { return b.state == BranchState::kPrepared || b.maybe_prepared; });
     if (any_prepared) {
       ++counts.prepared_undecided;
     } else {
