@@ -95,13 +95,14 @@ void Coordinator::make_architecture() {
     options.epoch = store_->epoch();
     options.deadline = config_.deadline;
     architecture_ = std::make_unique<NaiveArchitecture>(*orders_, *payments_, *health_,
-                                                        *idempotency_, clock_, options);
+                                                        *idempotency_, metrics_, clock_, options);
     return;
   }
   XaArchitecture::Options options;
   options.orphan_scan_interval = config_.orphan_scan_interval;
-  architecture_ = std::make_unique<XaArchitecture>(
-      *engine_, *resolver_, *txns_, *orders_, *payments_, *health_, *idempotency_, clock_, options);
+  architecture_ =
+      std::make_unique<XaArchitecture>(*engine_, *resolver_, *txns_, *orders_, *payments_, *health_,
+                                       *idempotency_, metrics_, clock_, options);
 }
 
 void Coordinator::register_gauges() {

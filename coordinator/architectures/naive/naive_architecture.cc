@@ -24,11 +24,12 @@ struct InFlight {
 
 NaiveArchitecture::NaiveArchitecture(db::Pool& orders, db::Pool& payments,
                                      const HealthMonitor& health, const Idempotency& idempotency,
-                                     Clock& clock, Options options)
+                                     CoordinatorMetrics& metrics, Clock& clock, Options options)
     : orders_(orders),
       payments_(payments),
       health_(health),
       idempotency_(idempotency),
+      metrics_(metrics),
       clock_(clock),
       options_(std::move(options)) {}
 
@@ -143,6 +144,7 @@ asio::awaitable<Answer> NaiveArchitecture::cancel(std::int64_t order_id,
           db::payments::refund_sql(order_id, order.account_id, order.amount_cents, txn_id);
       statements.pop_back();  // the read-back check is the XA arm's; naive checks nothing
       co_await run_local_transaction(payments_, deadline(), std::move(statements));
+      metrics_.refund();
       crash_point(CrashPoint::kAfterCommitFirst);
     }
     Answer answer{200, api::dump(api::to_json(api::CancelResult{order_id, refund, txn_id}))};

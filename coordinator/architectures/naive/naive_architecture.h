@@ -26,7 +26,8 @@ class NaiveArchitecture final : public Architecture {
   };
 
   NaiveArchitecture(db::Pool& orders, db::Pool& payments, const HealthMonitor& health,
-                    const Idempotency& idempotency, Clock& clock, Options options);
+                    const Idempotency& idempotency, CoordinatorMetrics& metrics, Clock& clock,
+                    Options options);
 
   std::string_view name() const override { return "naive"; }
   boost::asio::awaitable<void> recover() override { co_return; }  // nothing to recover: none kept
@@ -57,6 +58,7 @@ class NaiveArchitecture final : public Architecture {
   db::Pool& payments_;
   const HealthMonitor& health_;
   const Idempotency& idempotency_;
+  CoordinatorMetrics& metrics_;
   Clock& clock_;
   Options options_;
   std::uint64_t next_seq_ = 1;

@@ -44,7 +44,8 @@ void log_outcome(const Transaction& txn, std::optional<int> http_status, bool re
 
 XaArchitecture::XaArchitecture(TwoPhaseCommit& engine, Resolver& resolver, TransactionTable& table,
                                db::Pool& orders, db::Pool& payments, const HealthMonitor& health,
-                               const Idempotency& idempotency, Clock& clock, Options options)
+                               const Idempotency& idempotency, CoordinatorMetrics& metrics,
+                               Clock& clock, Options options)
     : engine_(engine),
       resolver_(resolver),
       table_(table),
@@ -52,6 +53,7 @@ XaArchitecture::XaArchitecture(TwoPhaseCommit& engine, Resolver& resolver, Trans
       payments_(payments),
       health_(health),
       idempotency_(idempotency),
+      metrics_(metrics),
       clock_(clock),
       options_(options) {}
 
@@ -184,6 +186,7 @@ asio::awaitable<Answer> XaArchitecture::cancel_in(Transaction& txn, std::int64_t
   for (auto& s : idempotency_.store_sql(key, answer, found_answer(locked)))
     orders.final_statements.push_back(std::move(s));
   co_await engine_.commit(txn);
+  if (refund) metrics_.refund();
   co_return answer;
 }
 

@@ -25,7 +25,8 @@ class XaArchitecture final : public Architecture {
 
   XaArchitecture(TwoPhaseCommit& engine, Resolver& resolver, TransactionTable& table,
                  db::Pool& orders, db::Pool& payments, const HealthMonitor& health,
-                 const Idempotency& idempotency, Clock& clock, Options options);
+                 const Idempotency& idempotency, CoordinatorMetrics& metrics, Clock& clock,
+                 Options options);
 
   std::string_view name() const override { return "xa"; }
   boost::asio::awaitable<void> recover() override;
@@ -65,6 +66,7 @@ class XaArchitecture final : public Architecture {
   db::Pool& payments_;
   const HealthMonitor& health_;
   const Idempotency& idempotency_;
+  CoordinatorMetrics& metrics_;
   Clock& clock_;
   Options options_;
   bool stopped_ = false;
