@@ -112,6 +112,20 @@ asio::awaitable<std::vector<GroupInfo>> Streams::groups(const std::string& strea
   co_return std::vector<GroupInfo>{};
 }
 
+asio::awaitable<std::int64_t> Streams::unfinished(const std::string& stream,
+                                                  const std::string& group) {
+  auto gs = co_await groups(stream);
+  const GroupInfo* g = nullptr;
+  for (const auto& info : gs) {
+    if (info.name == group) g = &info;
+  }
+  if (g == nullptr) co_return co_await length(stream);
+  if (g->lag) co_return g->pending + *g->lag;
+  // "(" makes the start exclusive: the entries after the last one delivered.
+  auto after = co_await range(stream, "(" + g->last_delivered_id, "+", 1000);
+  co_return g->pending + static_cast<std::int64_t>(after.size());
+}
+
 asio::awaitable<std::vector<StreamEntry>> Streams::range(const std::string& stream,
                                                          const std::string& start,
                                                          const std::string& end,

@@ -277,6 +277,32 @@ TEST_F(StreamsTest, APendingEntryDeletedFromTheStreamIsReportedNotDelivered) {
   });
 }
 
+TEST_F(StreamsTest, UnfinishedCountsPendingAndUndeliveredEvenAfterDeletions) {
+  run([&]() -> asio::awaitable<void> {
+    auto c = client(co_await asio::this_coro::executor);
+    Streams streams(*c);
+    std::string s = stream();
+    EXPECT_EQ(co_await streams.unfinished(s, "g"), 0) << "no stream: nothing to do";
+    std::vector<PublishResult> published;
+    for (int i = 0; i < 4; ++i)
+      published.push_back(co_await streams.publish(s, message("u" + std::to_string(i))));
+    EXPECT_EQ(co_await streams.unfinished(s, "g"), 4) << "no group yet: everything";
+    co_await streams.ensure_group(s, "g");
+    auto first = co_await streams.read(s, "g", "c", 1);
+    EXPECT_EQ(co_await streams.unfinished(s, "g"), 4) << "1 pending + 3 undelivered";
+    // A deletion makes Redis forget the lag; the count falls back to reading the stream.
+    co_await c->command(cmd("XDEL", s, published[3].entry_id));
+    auto groups = co_await streams.groups(s);
+    EXPECT_FALSE(groups.at(0).lag.has_value());
+    EXPECT_EQ(co_await streams.unfinished(s, "g"), 3) << "1 pending + 2 undelivered";
+    auto rest = co_await streams.read(s, "g", "c", 10);
+    CO_ASSERT_EQ(rest.size(), 2u);
+    co_await streams.ack(s, "g", ids_of(first));
+    co_await streams.ack(s, "g", ids_of(rest));
+    EXPECT_EQ(co_await streams.unfinished(s, "g"), 0) << "settled";
+  });
+}
+
 TEST_F(StreamsTest, TrimmingKeepsEverythingAGroupHasNotAcknowledged) {
   run([&]() -> asio::awaitable<void> {
     auto c = client(co_await asio::this_coro::executor);
