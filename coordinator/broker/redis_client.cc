@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <random>
+#include <stdexcept>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -68,7 +69,6 @@ class RedisClient::Impl : public std::enable_shared_from_this<RedisClient::Impl>
   bool connected() const { return link_ == Link::kUp; }
 
   void submit(Command command, milliseconds timeout, Done done) {
-    if (command.empty()) throw std::invalid_argument("redis: empty command");
     auto call = std::make_shared<Call>(executor_, std::move(command), std::move(done));
     if (shut_) {
       call->finish(fail(BrokerErrc::kUnavailable, "redis client closed"));
@@ -176,9 +176,10 @@ class RedisClient::Impl : public std::enable_shared_from_this<RedisClient::Impl>
   // been answered with a null reply.
   static void on_disconnect(const redisAsyncContext* ac, int status) {
     auto* self = static_cast<Impl*>(ac->data);
-    if (self->ac_ == ac) self->ac_ = nullptr;
-    self->link_ = Link::kDown;
     ++self->stats_.disconnects;
+    if (self->ac_ != ac) return;  // drop_connection() freed it and already moved on
+    self->ac_ = nullptr;
+    self->link_ = Link::kDown;
     if (status != REDIS_OK) {
       self->last_error_ = "connection to " + self->where() +
                           " lost: " + (*ac->c.errstr ? ac->c.errstr : "closed by the server");
@@ -338,6 +339,7 @@ struct PipelineInitiation {
 }  // namespace
 
 asio::awaitable<Reply> RedisClient::command(Command command, std::optional<milliseconds> timeout) {
+  if (command.empty()) throw std::invalid_argument("redis: empty command");
   return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Reply)>(
       CommandInitiation{impl_, timeout.value_or(impl_->options().command_timeout)},
       asio::use_awaitable, std::move(command));
@@ -345,6 +347,9 @@ asio::awaitable<Reply> RedisClient::command(Command command, std::optional<milli
 
 asio::awaitable<std::vector<Outcome>> RedisClient::pipeline(std::vector<Command> commands,
                                                             std::optional<milliseconds> timeout) {
+  for (const auto& c : commands) {
+    if (c.empty()) throw std::invalid_argument("redis: empty command in a pipeline");
+  }
   return asio::async_initiate<decltype(asio::use_awaitable),
                               void(std::exception_ptr, std::vector<Outcome>)>(
       PipelineInitiation{impl_, timeout.value_or(impl_->options().command_timeout)},
