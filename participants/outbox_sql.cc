@@ -30,6 +30,15 @@ OutboxRow outbox_row(const Row& r) {
                    as_string(r, 3), as_string(r, 4), as_string(r, 5)};
 }
 
+void check_kind(const std::string& kind) {
+  bool ok = !kind.empty() && kind.size() <= 32;
+  for (char c : kind) {
+    ok = ok &&
+         ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
+  }
+  if (!ok) throw std::invalid_argument("outbox kind must be 1-32 of [a-z0-9_.-]");
+}
+
 std::string topic_filter(const std::optional<std::string>& topic) {
   if (!topic) return "";
   check_text(*topic, "topic", 64, false);
@@ -42,7 +51,7 @@ std::string insert_sql(const std::optional<std::string>& msg_id, const std::stri
                        const std::string& kind, const std::string& payload) {
   if (msg_id) check_text(*msg_id, "msg_id", 64, false);
   check_text(topic, "topic", 64, false);
-  check_text(kind, "kind", 32, false);
+  check_kind(kind);
   if (payload.size() > 64 * 1024) throw std::invalid_argument("outbox payload over 64 KiB");
   if (msg_id) {
     return "INSERT INTO outbox (msg_id, topic, kind, payload) VALUES (" + quote(*msg_id) + ", " +

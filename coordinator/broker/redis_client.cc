@@ -3,7 +3,9 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <csignal>
 #include <deque>
+#include <mutex>
 #include <functional>
 #include <random>
 #include <stdexcept>
@@ -271,7 +273,13 @@ class RedisClient::Impl : public std::enable_shared_from_this<RedisClient::Impl>
 };
 
 RedisClient::RedisClient(asio::any_io_executor executor, RedisOptions options)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
+  // hiredis writes with write(), not send(MSG_NOSIGNAL): a write to a connection Redis
+  // has reset would raise SIGPIPE and kill the whole coordinator. Nothing in the process
+  // relies on SIGPIPE (Asio's own sockets never raise it), so it is ignored, once.
+  static std::once_flag once;
+  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
+}
 
 RedisClient::~RedisClient() {
   impl_->shut_down();

@@ -20,6 +20,7 @@
 //  - A blocking command (XREADGROUP ... BLOCK) holds the connection in Redis until it
 //    returns: give blocking readers a client of their own.
 //  - Destroying the client fails every pending call (kUnavailable or kConnectionLost).
+//  - The first client sets SIGPIPE to ignored for the process (hiredis writes with write()).
 #pragma once
 
 #include <chrono>

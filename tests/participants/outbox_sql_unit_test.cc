@@ -15,6 +15,7 @@ TEST(OutboxSqlUnitTest, RefusesMessagesTheRelayCouldNeverPublish) {
   EXPECT_THROW(insert_sql(std::string(65, 'm'), "t", "k", ""), std::invalid_argument);
   EXPECT_THROW(insert_sql(std::nullopt, "", "k", ""), std::invalid_argument);
   EXPECT_THROW(insert_sql(std::nullopt, "t", "", ""), std::invalid_argument);
+  EXPECT_THROW(insert_sql(std::nullopt, "t", "Charge", ""), std::invalid_argument);
   EXPECT_THROW(insert_sql(std::nullopt, "t", "k", std::string(64 * 1024 + 1, 'x')),
                std::invalid_argument);
   EXPECT_THROW(record_inbox_sql("", "t", ""), std::invalid_argument);
