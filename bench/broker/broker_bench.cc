@@ -50,9 +50,10 @@ double percentile(std::vector<double> v, double p) {
 }
 
 Message bench_message(int n) {
-  return Message{"bench-" + std::to_string(n), "charge",
-                 R"({"order_id":)" + std::to_string(n) + R"(,"account_id":"alice","amount_cents":1299})",
-                 "2026-01-01 00:00:00.000000"};
+  return Message{
+      "bench-" + std::to_string(n), "charge",
+      R"({"order_id":)" + std::to_string(n) + R"(,"account_id":"alice","amount_cents":1299})",
+      "2026-01-01 00:00:00.000000"};
 }
 
 asio::awaitable<void> ping_round_trip(RedisClient& c, int n) {
@@ -130,7 +131,8 @@ asio::awaitable<void> consume_rate(Streams& streams, int total) {
   co_await streams.ensure_group(stream, "g");
   std::vector<std::string> to(total, stream);
   std::vector<Message> ms;
-  for (int i = 0; i < total; ++i) ms.push_back(bench_message(1'000'000 + i));
+  for (int i = 0; i < total; ++i)
+    ms.push_back(bench_message(1'000'000 + i));
   for (int from = 0; from < total; from += 256) {
     int n = std::min(256, total - from);
     co_await streams.publish_all(std::vector<std::string>(to.begin(), to.begin() + n),
@@ -141,7 +143,8 @@ asio::awaitable<void> consume_rate(Streams& streams, int total) {
   while (got < total) {
     auto entries = co_await streams.read(stream, "g", "c", 64);
     std::vector<std::string> ids;
-    for (const auto& e : entries) ids.push_back(e.id);
+    for (const auto& e : entries)
+      ids.push_back(e.id);
     co_await streams.ack(stream, "g", ids);
     got += static_cast<int>(entries.size());
   }
