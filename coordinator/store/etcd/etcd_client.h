@@ -18,6 +18,8 @@
 // alive until every call on it has completed.
 #pragma once
 
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -24,6 +24,8 @@
 // Not thread-safe: one io_context thread, like the Client it uses.
 #pragma once
 
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
 #include <cstdint>
 #include <deque>
 #include <memory>

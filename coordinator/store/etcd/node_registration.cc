@@ -50,6 +50,7 @@ asio::awaitable<std::unique_ptr<NodeRegistration>> NodeRegistration::acquire(
   if (grant.ttl > reg->options_.ttl.count()) reg->options_.ttl = std::chrono::seconds(grant.ttl);
   auto give_up = Clock::now() + reg->options_.wait_for_previous;
   auto renewed = Clock::now();
+  bool evicted = false;
   std::string refusal;
   while (true) {
     // While waiting for a predecessor's lease to expire, keep our own alive.
@@ -92,6 +93,14 @@ asio::awaitable<std::unique_ptr<NodeRegistration>> NodeRegistration::acquire(
       break;
     }
     const auto& existing = std::get<RangeResult>(r->responses.at(0));
+    if (!existing.kvs.empty() && reg->options_.evict_previous && existing.kvs[0].lease != 0 &&
+        !evicted) {
+      // The caller knows the previous owner is dead: end its lease now (its writes are
+      // fenced from this moment) instead of waiting for it to expire.
+      evicted = true;
+      co_await client.lease_revoke(existing.kvs[0].lease);
+      continue;
+    }
     if (!existing.kvs.empty()) {
       const KeyValue& kv = existing.kvs[0];
       refusal = "node id " + reg->node_id_ + " is registered by a live coordinator (lease " +

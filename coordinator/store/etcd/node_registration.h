@@ -8,6 +8,8 @@
 // none of its writes can land, however late they reach etcd.
 #pragma once
 
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -38,6 +40,11 @@ struct RegistrationOptions {
   // apart.
   std::chrono::milliseconds wait_for_previous{0};
   std::chrono::milliseconds poll_interval{250};
+  // The caller knows that the previous owner is dead (it holds the node's lock on the
+  // databases, which a live owner keeps): revoke the previous registration's lease at
+  // once instead of waiting for it to expire. A live owner evicted by mistake is only
+  // fenced off (its writes fail), never doubled.
+  bool evict_previous = false;
   // Stored as the key's value, for operators (who holds the id, since when).
   std::string description;
 };
@@ -45,9 +52,10 @@ struct RegistrationOptions {
 class NodeRegistration {
  public:
   // Grants a lease, registers `node_id` under it and starts keeping it alive. Throws
-  // NodeOwned, or EtcdError when etcd cannot be reached.
+  // NodeOwned, or EtcdError when etcd cannot be reached. (No default for `options`: GCC 12
+  // destroys a default argument of a coroutine twice.)
   static boost::asio::awaitable<std::unique_ptr<NodeRegistration>> acquire(
-      Client& client, KeyLayout layout, std::string node_id, RegistrationOptions options = {});
+      Client& client, KeyLayout layout, std::string node_id, RegistrationOptions options);
   // Stops the keep-alive without revoking (the lease then expires as after a crash);
   // call release() first for a clean stop.
   ~NodeRegistration();

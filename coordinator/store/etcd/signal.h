@@ -3,6 +3,8 @@
 // is cancelled to wake its waiters, as Boost 1.74 has no channels.
 #pragma once
 
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
 #include <chrono>
 
 #include <boost/asio/any_io_executor.hpp>

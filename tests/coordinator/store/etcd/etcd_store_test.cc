@@ -39,8 +39,9 @@ struct Node {
   std::unique_ptr<EtcdDecisionStore> store;
 };
 
-asio::awaitable<Node> open_node(asio::io_context& io, const KeyLayout& layout,
-                                const std::string& id = "n1", EtcdStoreOptions options = {}) {
+// (No default arguments: GCC 12 mishandles them in coroutines.)
+asio::awaitable<Node> open_node(asio::io_context& io, KeyLayout layout, std::string id,
+                                EtcdStoreOptions options) {
   Node n;
   n.client = std::make_unique<Client>(io.get_executor(), parse_endpoints(etcd_cluster().url()),
                                       test::test_client_options());
@@ -96,7 +97,7 @@ asio::awaitable<Tally> decide_concurrently(asio::io_context& io, EtcdDecisionSto
 TEST(EtcdStore, RecordCommitIsPutIfAbsentAndLoadReadsWhatIsOpen) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     EXPECT_EQ(n.store->epoch(), 1u);
     EXPECT_EQ(n.store->kind(), "etcd");
 
@@ -146,7 +147,7 @@ TEST(EtcdStore, RecordCommitIsPutIfAbsentAndLoadReadsWhatIsOpen) {
 TEST(EtcdStore, NothingIsWrittenOnceTheRegistrationIsGone) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     EXPECT_TRUE(co_await n.store->record_commit(decision("n1-1-1")));
     // What expiry does, at once: the lease goes and the registration key with it.
     co_await n.client->lease_revoke(n.registration->lease());
@@ -169,7 +170,7 @@ TEST(EtcdStore, NothingIsWrittenOnceTheRegistrationIsGone) {
 
 TEST(EtcdStore, ConcurrentDecisionsShareTransactions) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
-    Node n = co_await open_node(io, fresh_layout());
+    Node n = co_await open_node(io, fresh_layout(), "n1", {});
     Tally t = co_await decide_concurrently(io, *n.store, "n1-1-", 64);
     EXPECT_EQ(t.yes, 64);
     const auto& s = n.store->stats();
@@ -187,7 +188,7 @@ TEST(EtcdStore, ConcurrentDecisionsShareTransactions) {
 TEST(EtcdStore, AnAnswerLostAfterTheWriteIsSettledAsCommitted) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     bool armed = true;
     n.client->set_fault_hook([&](const FaultPoint& f) {
       if (!armed || f.stage != FaultStage::kAfterSend || f.path != "/v3/kv/txn") {
@@ -207,7 +208,7 @@ TEST(EtcdStore, AnAnswerLostAfterTheWriteIsSettledAsCommitted) {
 TEST(EtcdStore, ALostRequestIsResentAndALateCopyCannotLandAgain) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     std::string lost_body;
     n.client->set_fault_hook([&](const FaultPoint& f) {
       if (!lost_body.empty() || f.stage != FaultStage::kBeforeSend || f.path != "/v3/kv/txn") {
@@ -244,7 +245,7 @@ TEST(EtcdStore, ALostRequestIsResentAndALateCopyCannotLandAgain) {
 TEST(EtcdStore, AnAnswerLostWhenTheRegistrationIsGoneIsUnsettled) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     bool armed = true;
     std::int64_t lease = n.registration->lease();
     n.client->set_fault_hook([&](const FaultPoint& f) {
@@ -273,7 +274,7 @@ TEST(EtcdStore, AnAnswerLostWhenTheRegistrationIsGoneIsUnsettled) {
 TEST(EtcdStore, AMemberKilledBetweenSendAndAnswerFailsNoDecision) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     int killed = 0;
     n.client->set_fault_hook([&](const FaultPoint& f) {
       if (killed == 0 && f.stage == FaultStage::kAfterSend && f.path == "/v3/kv/txn") {
@@ -299,7 +300,7 @@ TEST(EtcdStore, AMemberKilledBetweenSendAndAnswerFailsNoDecision) {
 TEST(EtcdStore, TheMemberInUseKilledMidLoadFailsAndLosesNoDecision) {
   run_async([&](asio::io_context& io) -> asio::awaitable<void> {
     KeyLayout layout = fresh_layout();
-    Node n = co_await open_node(io, layout);
+    Node n = co_await open_node(io, layout, "n1", {});
     int yes = 0, no = 0, threw = 0, running = 8;
     std::set<std::string> acknowledged;
     auto stop_at = Clock::now() + std::chrono::milliseconds(3000);
@@ -360,7 +361,7 @@ TEST(EtcdStore, LoadAfterARestartGivesTheOpenDecisionsAndANewEpoch) {
     KeyLayout layout = fresh_layout();
     std::map<std::string, CommitDecision> open;
     {
-      Node first = co_await open_node(io, layout);
+      Node first = co_await open_node(io, layout, "n1", {});
       for (int i = 1; i <= 5; ++i) {
         auto d = decision("n1-1-" + std::to_string(i));
         require(co_await first.store->record_commit(d), "recorded");
@@ -374,7 +375,7 @@ TEST(EtcdStore, LoadAfterARestartGivesTheOpenDecisionsAndANewEpoch) {
       co_await first.store->close();
       co_await first.registration->release();
     }
-    Node second = co_await open_node(io, layout);
+    Node second = co_await open_node(io, layout, "n1", {});
     EXPECT_EQ(second.store->epoch(), 2u);
     DecisionState state = co_await second.store->load();
     EXPECT_EQ(state.epoch(), 2u);
@@ -383,6 +384,28 @@ TEST(EtcdStore, LoadAfterARestartGivesTheOpenDecisionsAndANewEpoch) {
     EXPECT_EQ(second.store->stats().markers_cleared, 1u);
     EXPECT_TRUE((co_await second.client->get(layout.decision("n1", "n1-1-6"))).kvs.empty());
     co_await close_node(second);
+  });
+}
+
+TEST(EtcdStore, FinishedDeletesAreBoundedAndBatched) {
+  run_async([&](asio::io_context& io) -> asio::awaitable<void> {
+    EtcdStoreOptions o;
+    o.finished_queue_limit = 3;
+    KeyLayout layout = fresh_layout();
+    Node n = co_await open_node(io, layout, "n1", o);
+    for (int i = 0; i < 5; ++i) {
+      bool recorded = co_await n.store->record_commit(decision("n1-1-" + std::to_string(i)));
+      require(recorded, "recorded");
+    }
+    for (int i = 0; i < 5; ++i)
+      n.store->record_finished("n1-1-" + std::to_string(i));  // no wait in between
+    EXPECT_EQ(n.store->stats().finished_dropped, 2u);
+    co_await n.store->close();
+    EXPECT_EQ(n.store->stats().finished_deleted, 3u);
+    // The dropped ones stay open: replayed once more by recovery, which is harmless.
+    DecisionState state = co_await n.store->load();
+    EXPECT_EQ(state.open().size(), 2u);
+    co_await n.registration->release();
   });
 }
 

@@ -78,5 +78,33 @@ TEST(NodeRegistration, AnAbandonedIdIsFreeOnceItsLeaseExpiresAndTheLossIsNoticed
   });
 }
 
+TEST(NodeRegistration, ADeadPredecessorCanBeEvictedWithoutWaitingAndIsFencedOff) {
+  run_async([&](asio::io_context& io) -> asio::awaitable<void> {
+    Client c(io.get_executor(), parse_endpoints(etcd_cluster().url()), test::test_client_options());
+    KeyLayout layout = test_layout();
+    RegistrationOptions o;
+    o.ttl = std::chrono::seconds(10);
+    auto crashed = co_await NodeRegistration::acquire(c, layout, "n1", o);
+    co_await crashed->abandon();
+
+    auto started = std::chrono::steady_clock::now();
+    o.evict_previous = true;
+    auto next = co_await NodeRegistration::acquire(c, layout, "n1", o);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+    EXPECT_EQ(co_await c.lease_time_to_live(crashed->lease()), -1);
+    // The predecessor's fencing compare fails from now on.
+    TxnRequest t;
+    t.compare.push_back(crashed->owned());
+    t.success.push_back(put(layout.root() + "/x", "late"));
+    TxnResult r = co_await c.txn(t);
+    EXPECT_FALSE(r.succeeded);
+    t.compare[0] = next->owned();
+    r = co_await c.txn(t);
+    EXPECT_TRUE(r.succeeded);
+    co_await c.remove(del(layout.root() + "/x"));
+    co_await next->release();
+  });
+}
+
 }  // namespace
 }  // namespace xacoord::etcd
