@@ -140,7 +140,6 @@ TEST(EtcdClient, FailsOverWhenTheFollowerInUseIsKilled) {
     etcd_cluster().start(victim);
     co_await c.remove(del(key));
   });
-  test::restart_dead_members();
 }
 
 TEST(EtcdClient, AWriteWhoseAnswerIsLostIsAmbiguousAReadIsRetried) {

@@ -4,14 +4,36 @@
 #include <memory>
 
 #include <boost/asio/co_spawn.hpp>
+#include <gtest/gtest.h>
 
 #include "tests/support/test_env.h"
 
 namespace xacoord::test {
 
+namespace {
+
+std::unique_ptr<harness::EtcdCluster>& shared_cluster() {
+  static std::unique_ptr<harness::EtcdCluster> cluster;
+  return cluster;
+}
+
+// After every test, the members a failed test left dead are started again: the next
+// test must not inherit a cluster without quorum.
+class RestartDeadMembers : public ::testing::EmptyTestEventListener {
+  void OnTestEnd(const ::testing::TestInfo&) override {
+    if (shared_cluster()) restart_dead_members();
+  }
+};
+[[maybe_unused]] const bool registered = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new RestartDeadMembers);
+  return true;
+}();
+
+}  // namespace
+
 harness::EtcdCluster& etcd_cluster() {
-  static std::unique_ptr<harness::EtcdCluster> cluster =
-      harness::EtcdCluster::start(scratch_dir("etcd"));
+  auto& cluster = shared_cluster();
+  if (!cluster) cluster = harness::EtcdCluster::start(scratch_dir("etcd"));
   return *cluster;
 }
 

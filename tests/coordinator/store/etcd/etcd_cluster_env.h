@@ -16,7 +16,8 @@
 namespace xacoord::test {
 
 harness::EtcdCluster& etcd_cluster();
-// Every member up again (a test that killed one restarts it; this is the safety net).
+// Every member up again. A test that kills one starts it again itself; this also runs
+// after every test (a failed one may not have got that far).
 void restart_dead_members();
 
 // Runs `body` until it completes (then stops whatever it left running); rethrows what it

@@ -294,7 +294,6 @@ TEST(EtcdStore, AMemberKilledBetweenSendAndAnswerFailsNoDecision) {
     etcd_cluster().start(killed);
     co_await close_node(n);
   });
-  test::restart_dead_members();
 }
 
 TEST(EtcdStore, TheMemberInUseKilledMidLoadFailsAndLosesNoDecision) {
@@ -353,7 +352,6 @@ TEST(EtcdStore, TheMemberInUseKilledMidLoadFailsAndLosesNoDecision) {
     etcd_cluster().start(victim);
     co_await close_node(n);
   });
-  test::restart_dead_members();
 }
 
 TEST(EtcdStore, LoadAfterARestartGivesTheOpenDecisionsAndANewEpoch) {
