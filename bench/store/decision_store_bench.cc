@@ -7,10 +7,12 @@
 // Every (store, deciders) pair runs --repeat times for --duration, all runs in one random
 // order (so a drift of the shared disk does not land on one configuration), and the
 // figures are medians. The etcd store runs with each --in-flight value (transactions out
-// at once; 1 is group commit as the file log does it).
+// at once; 1 is group commit as the file log does it); --max-batch 1 turns its batching
+// off, to measure what batching gives.
 //
 //   decision_store_bench [--deciders 1,8,64] [--duration-ms 1000] [--repeat 5]
-//                        [--in-flight 1,2] [--endpoints etcd://H:P,...] [--dir DIR]
+//                        [--in-flight 1,2] [--max-batch 100] [--endpoints etcd://H:P,...]
+//                        [--dir DIR]
 //                        [--seed N] [--json]
 // Without --endpoints it starts its own cluster (compose/local/etcd, free ports) under
 // DIR (default: the current directory, which must be on the disk being measured); the
@@ -53,6 +55,7 @@ struct Flags {
   std::vector<int> deciders{1, 8, 64};
   std::vector<int> in_flight{1, 2};
   int duration_ms = 1000;
+  int max_batch = 100;
   int repeat = 5;
   std::string endpoints;
   std::string dir = ".";
@@ -91,6 +94,8 @@ Flags parse_flags(int argc, char** argv) {
       f.duration_ms = int_list(value(), "--duration-ms").at(0);
     else if (a == "--repeat")
       f.repeat = int_list(value(), "--repeat").at(0);
+    else if (a == "--max-batch")
+      f.max_batch = int_list(value(), "--max-batch").at(0);
     else if (a == "--endpoints")
       f.endpoints = value();
     else if (a == "--dir")
@@ -102,7 +107,8 @@ Flags parse_flags(int argc, char** argv) {
     else if (a == "--help" || a == "-h") {
       std::printf(
           "usage: decision_store_bench [--deciders 1,8,64] [--duration-ms 1000] "
-          "[--repeat 5] [--in-flight 1,2] [--endpoints etcd://H:P,...] [--dir DIR] "
+          "[--repeat 5] [--in-flight 1,2] [--max-batch 100] [--endpoints etcd://H:P,...] [--dir "
+          "DIR] "
           "[--seed N] [--json]\n(docs/scale-out.md, \"Measured\")\n");
       std::exit(0);
     } else {
@@ -193,6 +199,7 @@ int run(const Flags& flags) {
         for (int k : flags.in_flight) {
           etcd::EtcdStoreOptions o;
           o.max_in_flight = static_cast<std::size_t>(k);
+          o.max_batch = static_cast<std::size_t>(flags.max_batch);
           stores[k] = co_await etcd::EtcdDecisionStore::open(client, *registration, o);
         }
       },
