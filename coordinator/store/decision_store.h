@@ -19,6 +19,8 @@
 //  - load() returns every open decision and operator decision of this node as durable now.
 #pragma once
 
+#include <utility>  // before Asio: boost/asio/awaitable.hpp uses std::exchange
+
 #include <cstdint>
 #include <string>
 #include <string_view>
