@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "coordinator/http/api_routes.h"
+#include "coordinator/http/dashboard_routes.h"
 #include "coordinator/observability/event_log.h"
 #include "coordinator/recovery/async_sleep.h"
 
@@ -69,6 +70,7 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
                        http::ApiContext{*service_, txns_, *resolver_, *health_, registry_,
                                         [this] { return recovered_; }, [this] { return stopping_; },
                                         config_.admin_token});
+  http::add_dashboard_routes(router_);
   http::ServerOptions server;
   server.listen = config_.listen;
   server.read_timeout = config_.http_read_timeout;
