@@ -173,8 +173,14 @@ await check('metrics: the charts draw from /metrics', async () => {
   const charts = await page.locator('figure.chart canvas').count();
   assert(charts === 4, `${charts} charts`);
 });
-await api('POST', '/v1/orders', { account_id: account, amount_cents: 100 }).then((o) => api('POST', `/v1/orders/${o.body.order_id}/pay`));
-await page.waitForTimeout(4500);
+// Some traffic for the charts: a pay and a cancel every 150 ms for five seconds.
+for (const until = Date.now() + 5000; Date.now() < until;) {
+  const o = await api('POST', '/v1/orders', { account_id: account, amount_cents: 10 });
+  await api('POST', `/v1/orders/${o.body.order_id}/pay`);
+  await api('POST', `/v1/orders/${o.body.order_id}/cancel`);
+  await new Promise((r) => setTimeout(r, 150));
+}
+await page.waitForTimeout(2500);
 await shot('metrics-1280-zh');
 
 await check('nodes and health: /healthz shown', async () => {
@@ -210,6 +216,21 @@ await check('six cards, each with a see-it-happen action', async () => {
   }
   assert(liveActions.length >= 6, `live actions: ${liveActions}`);
 });
+for (const id of demoActions) {
+  await check(`card action ${id} ${demoOn ? 'runs' : 'says it needs the demo flag'}`, async () => {
+    const button = page.locator(`#${id}`);
+    const result = page.locator('article.card', { has: button }).locator('.card-result');
+    await button.scrollIntoViewIfNeeded();
+    await button.click();
+    if (demoOn) {
+      const resultId = await result.getAttribute('id');
+      await page.waitForFunction((rid) => !['running', 'idle'].includes(document.getElementById(rid)?.dataset.status), resultId, { timeout: 120000 });
+      assert((await result.getAttribute('data-status')) === 'done', `${id}: ${await result.textContent()}`);
+    } else {
+      await result.locator('.note-absent').filter({ hasText: '演示开关' }).waitFor();
+    }
+  });
+}
 for (const id of liveActions) {
   await check(`card action ${id} runs and shows its result`, async () => {
     const button = page.locator(`#${id}`);
@@ -229,23 +250,8 @@ for (const id of liveActions) {
     }
   });
 }
-for (const id of demoActions) {
-  await check(`card action ${id} ${demoOn ? 'runs' : 'says it needs the demo flag'}`, async () => {
-    const button = page.locator(`#${id}`);
-    const result = page.locator('article.card', { has: button }).locator('.card-result');
-    await button.scrollIntoViewIfNeeded();
-    await button.click();
-    if (demoOn) {
-      const resultId = await result.getAttribute('id');
-      await page.waitForFunction((rid) => !['running', 'idle'].includes(document.getElementById(rid)?.dataset.status), resultId, { timeout: 120000 });
-      assert((await result.getAttribute('data-status')) === 'done', `${id}: ${await result.textContent()}`);
-    } else {
-      await result.locator('.note-absent').filter({ hasText: '演示开关' }).waitFor();
-    }
-  });
-}
-await page.locator('#cards-title').scrollIntoViewIfNeeded();
-await shot('cards-1280-zh', true);
+const shotCards = (name) => page.locator('#cards').screenshot({ path: join(out, `${name}.png`) });
+await shotCards('cards-1280-zh');
 
 await check('the English version is a toggle away', async () => {
   await page.click('#lang-toggle');
@@ -255,7 +261,7 @@ await check('the English version is a toggle away', async () => {
   assert((await page.locator('#card-xa-title').textContent()) === 'Transactions and XA', 'card title in English');
   assert((await page.title()) === 'xacoord dashboard', 'title in English');
 });
-await shot('cards-1280-en', true);
+await shotCards('cards-1280-en');
 await page.evaluate(() => window.scrollTo(0, 0));
 await shot('transactions-1280-en');
 

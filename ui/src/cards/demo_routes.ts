@@ -3,7 +3,7 @@
 // pay, a crash and its recovery, a race on another architecture, a reconcile run, alerts)
 // start a run with POST /v1/demo/<action> and are followed with GET /v1/demo/runs/{run_id}.
 import { describe } from '../lib/api';
-import { raw, tx } from '../lib/i18n';
+import { tx } from '../lib/i18n';
 import { callOptional, getOptional } from '../lib/routes';
 import { Run, StepFailed } from './run';
 
@@ -35,7 +35,8 @@ export async function loadDemoState(): Promise<DemoState> {
 export interface DemoEvent {
   at: string;
   step: string;
-  message: string;
+  message: string; // English
+  message_zh?: string; // Chinese, when the coordinator has it
   ok?: boolean;
   data?: unknown;
 }
@@ -74,7 +75,8 @@ export async function followDemoRun(run: Run, action: string, body: unknown, tim
     const d = r.response.body;
     for (; seen < d.events.length; seen++) {
       const e = d.events[seen];
-      run.step(raw(`${e.step}: ${e.message}`), e.ok === false ? 'fail' : 'ok', e.data !== undefined ? JSON.stringify(e.data, null, 1) : undefined);
+      const text = { zh: `${e.step}: ${e.message_zh ?? e.message}`, en: `${e.step}: ${e.message}` };
+      run.step(text, e.ok === false ? 'fail' : 'ok', e.data !== undefined ? JSON.stringify(e.data, null, 1) : undefined);
     }
     if (d.status !== 'running') {
       if (d.result !== undefined) run.step(tx('demo.result'), d.status === 'succeeded' ? 'ok' : 'fail', JSON.stringify(d.result, null, 1));
