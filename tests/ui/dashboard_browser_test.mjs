@@ -231,7 +231,11 @@ for (const id of demoActions) {
     }
   });
 }
-for (const id of liveActions) {
+// Card by card, and within a card last first: each card then shows its first (most telling)
+// action's result in the screenshots, and card 6's reconciliation sees the others' orders.
+const runOrder = await page.locator('article.card').evaluateAll((cards) => cards.flatMap((c) =>
+  [...c.querySelectorAll('button.action[data-needs="api"]')].map((b) => b.id).reverse()));
+for (const id of runOrder) {
   await check(`card action ${id} runs and shows its result`, async () => {
     const button = page.locator(`#${id}`);
     const card = page.locator('article.card', { has: button });

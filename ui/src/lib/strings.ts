@@ -16,7 +16,7 @@ export const S = {
   'nav.cards': ['学习卡片', 'Learning cards'],
 
   'absent.prefix': ['此协调器不提供', 'Not available on this coordinator:'],
-  'absent.suffix': ['（该接口返回 404）。', '(the route answers 404).'],
+  'absent.suffix': ['（不在它的接口列表中）。', '(not among its routes).'],
 
   'health.badge': ['健康', 'Health'],
   'health.title': ['节点与健康', 'Nodes and health'],
