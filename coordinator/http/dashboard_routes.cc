@@ -67,7 +67,7 @@ void add_dashboard_routes(Router& router) {
     Handler handler;
     if (route.name == "dashboard.page" || route.name == "dashboard.favicon") {
       handler = [path = std::string(route.pattern)](const Request&, const ParsedTarget&,
-                                                     const Params&) -> asio::awaitable<Response> {
+                                                    const Params&) -> asio::awaitable<Response> {
         co_return serve_path(path);
       };
     } else if (route.name == "dashboard.asset") {

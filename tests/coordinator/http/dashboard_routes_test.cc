@@ -29,10 +29,11 @@ class DashboardRoutesTest : public ::testing::Test {
     set_event_log_enabled(false);
     add_dashboard_routes(router_);
     // Added after the dashboard's: GET /v1/routes must list it all the same.
-    router_.add("GET", "/v1/later", "later",
-                [](const Request&, const ParsedTarget&, const Params&) -> asio::awaitable<Response> {
-                  co_return Response::json(200, "{}");
-                });
+    router_.add(
+        "GET", "/v1/later", "later",
+        [](const Request&, const ParsedTarget&, const Params&) -> asio::awaitable<Response> {
+          co_return Response::json(200, "{}");
+        });
   }
 
   Response get(std::string target, std::string method = "GET") {
@@ -53,7 +54,8 @@ class DashboardRoutesTest : public ::testing::Test {
   // The path of the built asset whose type starts with `type`.
   std::string asset_path(std::string_view type) {
     for (const auto& a : dashboard_assets()) {
-      if (a.content_type.starts_with(type) && a.path.starts_with("/ui/")) return std::string(a.path);
+      if (a.content_type.starts_with(type) && a.path.starts_with("/ui/"))
+        return std::string(a.path);
     }
     ADD_FAILURE() << "no " << type << " asset was built";
     return "/ui/none";
@@ -69,7 +71,8 @@ TEST_F(DashboardRoutesTest, ThePageNamesItsAssetsAndLoadsNothingFromElsewhere) {
   EXPECT_EQ(header(r, "Cache-Control"), "no-cache");
   EXPECT_NE(header(r, "ETag"), "");
   EXPECT_NE(header(r, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
-  EXPECT_NE(r.body.find("src=\"" + asset_path("text/javascript") + "\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("src=\"" + asset_path("text/javascript") + "\""), std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("href=\"" + asset_path("text/css") + "\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("href=\"/favicon.ico\""), std::string::npos);
   EXPECT_EQ(r.body.find("http"), std::string::npos) << "no absolute URL in the page";

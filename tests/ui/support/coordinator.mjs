@@ -47,6 +47,8 @@ export async function startCoordinator({ binary, pair, dir, adminToken, extraArg
   const child = spawn(binary, args, { stdio: ['ignore', log, log] });
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
+  // A test that fails on its way out must not leave the coordinator behind.
+  process.on('exit', () => { if (!exited) child.kill('SIGKILL'); });
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 60000;
   for (;;) {
