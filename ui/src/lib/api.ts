@@ -25,10 +25,6 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-// Every request the page made, newest last: the browser test reads it to prove that no
-// admin route was called without a token.
-export const callLog: { method: string; path: string; status: number; authorized: boolean }[] = [];
-
 export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { Accept: 'application/json', ...(options.headers ?? {}) };
   let body: string | undefined;
@@ -39,9 +35,6 @@ export async function call<T = any>(method: string, path: string, options: CallO
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 15000);
   const started = performance.now();
-  const entry = { method, path, status: 0, authorized: 'Authorization' in headers };
-  callLog.push(entry);
-  if (callLog.length > 500) callLog.shift();
   try {
     const r = await fetch(path, { method, headers, body, signal: controller.signal, cache: 'no-store' });
     const text = await r.text();
@@ -53,7 +46,6 @@ export async function call<T = any>(method: string, path: string, options: CallO
         parsed = null;
       }
     }
-    entry.status = r.status;
     return { status: r.status, ok: r.ok, body: parsed, text, headers: r.headers, ms: performance.now() - started };
   } catch (e) {
     const error = controller.signal.aborted ? 'timed out' : String((e as Error).message ?? e);

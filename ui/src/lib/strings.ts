@@ -99,6 +99,7 @@ export const S = {
   'indoubt.decided.title': ['已决定、第二阶段尚未完成的事务', 'Decided transactions whose phase two is not finished'],
   'indoubt.decided.hint': ['GET /v1/transactions?state=in_doubt：结局已写入决策日志，恢复程序正在重试提交或回滚。', 'GET /v1/transactions?state=in_doubt: the outcome is in the decision log and recovery is retrying the commit or rollback.'],
   'indoubt.none': ['没有存疑事务。', 'No transaction is in doubt.'],
+  'indoubt.pending': ['恢复程序还要完成的分支：{n}（GET /healthz 的 in_doubt_branches）', 'Branches recovery still has to finish: {n} (in_doubt_branches of GET /healthz)'],
   'indoubt.col.age': ['已等待', 'Age'],
   'indoubt.col.node': ['节点', 'Node'],
   'indoubt.col.decision': ['决定', 'Decision'],

@@ -6,7 +6,7 @@ import { fill, h } from '../lib/dom';
 import { between, clock, duration } from '../lib/format';
 import { t } from '../lib/i18n';
 import { getOptional } from '../lib/routes';
-import { Transaction, TransactionList } from '../lib/types';
+import { Health, Transaction, TransactionList } from '../lib/types';
 import { badge, errorNote, unavailable } from '../lib/widgets';
 import { every, View } from './view';
 
@@ -34,6 +34,7 @@ export function inDoubtView(root: HTMLElement): View {
   let servers: RecoverServer[] | null = null;
   let recoverAbsent = false;
   let recoverFailure = '';
+  let pending: number | null = null; // /healthz in_doubt_branches: what recovery still has to finish
 
   const title = h('h2', { id: 'view-title', tabindex: '-1' });
   const decided = h('section', { class: 'panel', 'aria-labelledby': 'in-doubt-decided' });
@@ -41,10 +42,12 @@ export function inDoubtView(root: HTMLElement): View {
   fill(root, title, decided, recover);
 
   async function load(): Promise<void> {
-    const [l, x] = await Promise.all([
+    const [l, x, hz] = await Promise.all([
       get<TransactionList>('/v1/transactions?state=in_doubt&limit=1000'),
       getOptional<{ servers: RecoverServer[] }>('/v1/xa/recover'),
+      get<Health>('/healthz'),
     ]);
+    pending = typeof hz.body?.in_doubt_branches === 'number' ? hz.body.in_doubt_branches : null;
     if (l.ok && l.body) {
       list = l.body.transactions;
       listFailure = '';
@@ -74,6 +77,7 @@ export function inDoubtView(root: HTMLElement): View {
       h('td', { class: 'num age', 'data-since': x.decided_at ?? x.started_at }, duration(between(x.decided_at ?? x.started_at, now)))));
     fill(decided, h('h3', { id: 'in-doubt-decided' }, t('indoubt.decided.title')),
       h('p', { class: 'hint' }, t('indoubt.decided.hint')),
+      h('p', { class: 'count', id: 'in-doubt-pending' }, t('indoubt.pending', { n: pending === null ? '—' : pending })),
       listFailure ? errorNote(listFailure) : null,
       list === null ? h('p', null, t('loading'))
         : rows.length === 0 ? h('p', { class: 'empty', id: 'in-doubt-empty' }, t('indoubt.none'))
@@ -111,7 +115,7 @@ export function inDoubtView(root: HTMLElement): View {
   let drawn = ''; // redrawn only on a change, so a poll never swaps a link under the pointer
   function draw(): void {
     title.textContent = t('indoubt.title');
-    const signature = JSON.stringify([list, listFailure, servers, recoverAbsent, recoverFailure, document.documentElement.lang]);
+    const signature = JSON.stringify([list, listFailure, servers, recoverAbsent, recoverFailure, pending, document.documentElement.lang]);
     if (signature === drawn) return;
     drawn = signature;
     drawDecided();

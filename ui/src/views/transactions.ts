@@ -64,7 +64,9 @@ export function transactionsView(root: HTMLElement): View {
     count, orderHost, tableHost);
 
   async function load(): Promise<void> {
-    const q = new URLSearchParams({ limit: '1000' });
+    // The newest 300: enough to page through by eye, light on a busy coordinator; a search
+    // for one id or order looks it up directly.
+    const q = new URLSearchParams({ limit: '300' });
     if (filters.state) q.set('state', filters.state);
     const r = await get<TransactionList>(`/v1/transactions?${q}`);
     loaded = true;
