@@ -10,6 +10,7 @@
 #include "coordinator/architectures/naive/naive_architecture.h"
 #include "coordinator/architectures/xa/xa_architecture.h"
 #include "coordinator/http/api_routes.h"
+#include "coordinator/http/dashboard_routes.h"
 #include "coordinator/observability/event_log.h"
 #include "coordinator/store/file_decision_store.h"
 
@@ -79,6 +80,7 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
                        http::ApiContext{*service_, *txns_, *resolver_, *health_, registry_,
                                         [this] { return recovered_; }, [this] { return stopping_; },
                                         config_.admin_token, config_.node_id});
+  http::add_dashboard_routes(router_);
   http::ServerOptions server;
   server.listen = config_.listen;
   server.read_timeout = config_.http_read_timeout;

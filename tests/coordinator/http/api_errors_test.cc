@@ -152,7 +152,7 @@ TEST_F(ApiErrorsTest, BadIdempotencyKeysAre400) {
 TEST_F(ApiErrorsTest, UnknownRoutesAre404) {
   auto c = client();
   for (const char* target :
-       {"/", "/nope", "/v1", "/v2/orders", "/v1/orders/1/refund", "/v1/orders/1/pay/now",
+       {"/ui", "/nope", "/v1", "/v2/orders", "/v1/orders/1/refund", "/v1/orders/1/pay/now",
         "/v1/accounts/a/b", "/healthz/x", "/v1/admin/transactions/1-1-1"}) {
     EXPECT_TRUE(is_problem(c.get(target), 404, "no-route")) << target;
     EXPECT_TRUE(is_problem(c.request("POST", target), 404, "no-route")) << target;

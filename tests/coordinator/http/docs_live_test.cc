@@ -2,6 +2,7 @@
 // admin routes on): none of them is a 404 no-route or a 405.
 #include <gtest/gtest.h>
 
+#include "coordinator/http/dashboard_assets.h"
 #include "tests/coordinator/http/http_fixture.h"
 #include "tests/coordinator/http/openapi_routes.h"
 #include "tests/support/shop.h"
@@ -9,6 +10,14 @@
 
 namespace xacoord::test {
 namespace {
+
+// The name of the dashboard's script under /ui/ (it changes with its content).
+std::string first_script_asset() {
+  for (const auto& a : http::dashboard_assets()) {
+    if (a.path.starts_with("/ui/")) return std::string(a.path.substr(4));
+  }
+  return "none";
+}
 
 TEST(DocsLiveTest, EveryDocumentedOperationAnswers) {
   auto pair = DbPair::shared();
@@ -22,7 +31,8 @@ TEST(DocsLiveTest, EveryDocumentedOperationAnswers) {
   const std::map<std::string, std::string> samples{
       {"{account_id}", account},
       {"{order_id}", std::to_string(order)},
-      {"{txn_id}", paid.json()["txn_id"].get<std::string>()}};
+      {"{txn_id}", paid.json()["txn_id"].get<std::string>()},
+      {"{asset}", first_script_asset()}};
 
   auto operations = openapi_operations(read_text_file(source_dir() + "/docs/openapi.yaml"));
   ASSERT_GE(operations.size(), 12u);

@@ -1,0 +1,2 @@
+// CSS imported for the bundle (esbuild collects it into the page's stylesheet).
+declare module '*.css';
