@@ -30,9 +30,11 @@ int chaos_command(int argc, char** argv) {
   flags.add("var",
             "directory for the databases and the coordinator's log (default: a new temp dir)",
             &o.var_dir);
-  flags.add("unsafe",
-            "run the coordinator with --unsafe-no-2pc: the baseline the checks must catch",
-            &o.unsafe);
+  flags.add("architecture",
+            "the design the coordinator runs: xa (default) or naive, the baseline the checks "
+            "must catch (docs/architectures.md)",
+            &o.architecture);
+  flags.add("unsafe", "the same as --architecture naive", &o.unsafe);
   flags.add("quiet", "no progress bar", &quiet);
   try {
     if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());

@@ -59,6 +59,8 @@ struct ChaosRunner::Run {
 };
 
 ChaosRunner::ChaosRunner(ChaosOptions options) : options_(std::move(options)) {
+  if (options_.unsafe) options_.architecture = "naive";
+  options_.unsafe = options_.architecture == "naive";
   if (options_.var_dir.empty()) {
     char tmpl[] = "/tmp/xacoord-chaos.XXXXXX";
     options_.var_dir = ::mkdtemp(tmpl);
@@ -90,7 +92,8 @@ void ChaosRunner::start_coordinator(const std::string& crash_spec) {
             "--connect-timeout-seconds", "1", "--read-timeout-seconds", "2", "--lock-wait-seconds",
             "2", "--deadline", "5s", "--retry-max-backoff", "500ms", "--health-interval", "200ms",
             "--orphan-scan-interval", "1s", "--orphan-grace", "2s", "--pool-size", "64"};
-  if (options_.unsafe) o.args.push_back("--unsafe-no-2pc");
+  o.args.push_back("--architecture");
+  o.args.push_back(options_.architecture);
   if (!crash_spec.empty()) {
     o.args.push_back("--enable-fault-injection");
     o.env.emplace_back("XACOORD_CRASH_AT", crash_spec);
@@ -156,6 +159,7 @@ ChaosReport ChaosRunner::run() {
   report.seed = options_.seed;
   report.command = options_.command;
   report.unsafe = options_.unsafe;
+  report.architecture = options_.architecture;
   auto schedule =
       make_schedule(options_.seed, options_.runs, parse_menu(options_.faults), options_.duration);
   report::ProgressBar bar(options_.progress);
@@ -314,8 +318,10 @@ void ChaosRunner::measure_recovery(Run& run, double fault_ended) {
   while (Clock::now() < until) {
     try {
       auto http = coordinator_->client(std::chrono::seconds(5));
+      // Ready, nothing in doubt, and (tcc, saga, outbox) nothing in flight or undelivered.
       if (http.get("/healthz").status == 200 &&
-          http.get("/v1/transactions?state=in_doubt").json().value("count", 1) == 0) {
+          http.get("/v1/transactions?state=in_doubt").json().value("count", 1) == 0 &&
+          http.get("/v1/status").json().value("settled", false)) {
         run.result.recovery_seconds = std::max(run.result.recovery_seconds, now() - fault_ended);
         return;
       }

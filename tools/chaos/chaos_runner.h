@@ -29,7 +29,9 @@ struct ChaosOptions {
   std::string faults = "all";
   std::string out_dir = "chaos-report";
   std::string var_dir;  // where the pair and the coordinator keep their data (default: a temp dir)
-  bool unsafe = false;  // run the coordinator with --unsafe-no-2pc (the baseline that must fail)
+  // serve --architecture (docs/architectures.md); `naive` is the baseline that must fail.
+  std::string architecture = "xa";
+  bool unsafe = false;  // the same as architecture "naive" (kept for old scripts)
   bool progress = true;
   std::string command;  // as typed, for the report
 };

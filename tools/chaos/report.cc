@@ -136,6 +136,7 @@ nlohmann::json ChaosReport::to_json() const {
   return {{"seed", seed},
           {"command", command},
           {"unsafe", unsafe},
+          {"architecture", architecture},
           {"totals",
            {{"runs", runs.size()},
             {"transactions_committed",
@@ -185,7 +186,7 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
   md << "# Chaos report\n\n";
   md << "`" << command << "`\n\n";
   if (unsafe)
-    md << "**UNSAFE baseline** (`serve --unsafe-no-2pc`): violations are expected here.\n\n";
+    md << "**UNSAFE baseline** (`serve --architecture naive`): violations are expected here.\n\n";
   md << "## Under the faults\n\n";
   md << "| runs | transactions committed (pays + refunds) | aborted | in flight at the faults "
         "(before prepare / prepared, undecided / decided, uncommitted) | random faults that "

@@ -69,6 +69,7 @@ struct ChaosReport {
   std::uint64_t seed = 0;
   std::string command;
   bool unsafe = false;
+  std::string architecture = "xa";
   std::vector<RunResult> runs;
 
   // `chaos` fails when more than this share of the random faults that fired found no
