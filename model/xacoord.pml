@@ -88,6 +88,13 @@
 #define FORCE_ASSERT(e) assert(e)
 #endif
 
+/* Names for the printed trail (spin -t), never stored. */
+mtype = { orders, payments, both, decision, finished, forced_commit, forced_rollback }
+#define BR(i) (i == 0 -> orders : payments)
+#define MASK(m) (m == 1 -> orders : (m == 2 -> payments : both))
+#define REC(t) (t == R_COMMIT -> decision : (t == R_FIN -> finished : \
+                (t == R_HC -> forced_commit : forced_rollback)))
+
 /* XA state of a branch on its server. */
 #define X_NONE       0
 #define X_ACTIVE     1
@@ -325,9 +332,9 @@ inline run_batch(rb_i) {
   s_batch[rb_i] = 0;
   if
   :: xa[rb_i] = X_PREPARED; t = REP_OK;
-     printf("MSC: server %d runs the batch of run %d: branch prepared\n", rb_i, s_run[rb_i])
+     printf("MSC: %e server runs the batch of run %d: prepared\n", BR(rb_i), s_run[rb_i])
   :: xa[rb_i] = (rb_i == 0 -> X_IDLE : X_ACTIVE); t = REP_ERR;
-     printf("MSC: server %d runs the batch of run %d: it fails\n", rb_i, s_run[rb_i])
+     printf("MSC: %e server runs the batch of run %d: it fails\n", BR(rb_i), s_run[rb_i])
      /* orders: XA PREPARE fails after XA END; payments: the debit fails (no funds). Either
       * way the branch is not prepared and rolls back with its session. */
   fi;
@@ -342,12 +349,12 @@ inline run_batch(rb_i) {
  * flight ran before the loss, or never; its client hears of the loss. */
 inline lose(l_i) {
   losses++;
-  printf("MSC: fault: the session of branch %d is lost\n", l_i);
+  printf("MSC: fault: the %e session is lost\n", BR(l_i));
   if
   :: s_batch[l_i] ->
      if
      :: xa[l_i] = X_PREPARED;
-        printf("MSC: (its batch had run: branch %d prepared)\n", l_i)
+        printf("MSC: (its batch had run: %e prepared)\n", BR(l_i))
      :: skip
      fi;
      rep[l_i] = REP_LOST
@@ -368,9 +375,9 @@ end:
   /* the server notices that a session's client (a crashed run) is gone, and ends it */
 #ifndef SESSIONS_LINGER
   :: atomic { s_alive[0] && !s_batch[0] && s_run[0] != epoch -> die(0);
-              printf("MSC: server 0 ends the session of the crashed run\n") }
+              printf("MSC: orders server ends the session of the crashed run\n") }
   :: atomic { s_alive[1] && !s_batch[1] && s_run[1] != epoch -> die(1);
-              printf("MSC: server 1 ends the session of the crashed run\n") }
+              printf("MSC: payments server ends the session of the crashed run\n") }
 #endif
   /* faults */
   :: atomic { losses < MAXLOSS && s_alive[0] && s_run[0] == epoch -> lose(0) }
@@ -378,7 +385,7 @@ end:
   /* the log's writer: the head record is fsynced, its waiter woken (group commit) */
   :: atomic {
        nempty(q) -> q?t, m, w; apply(t, m);
-       printf("MSC: log: record %d (1 commit, 2 finished, 3 forced commit, 4 forced rollback) durable\n", t);
+       printf("MSC: log: %e record durable\n", REC(t));
        if
        :: w != W_NONE -> lack[w] = 1
        :: else -> skip
@@ -388,8 +395,8 @@ end:
   /* the coordinator crashes, at most MAXCRASH times, at any step */
   :: atomic { crashes < MAXCRASH -> crash() }
   /* the orphan grace elapses for a suspect */
-  :: atomic { sus[0] == 1 -> sus[0] = 2; printf("MSC: orphan grace elapses for branch 0\n") }
-  :: atomic { sus[1] == 1 -> sus[1] = 2; printf("MSC: orphan grace elapses for branch 1\n") }
+  :: atomic { sus[0] == 1 -> sus[0] = 2; printf("MSC: orphan grace elapses for orders\n") }
+  :: atomic { sus[1] == 1 -> sus[1] = 2; printf("MSC: orphan grace elapses for payments\n") }
   od
 }
 
@@ -543,8 +550,8 @@ inline attempt(dp) {
   :: xa[dp] == X_PREPARED -> /* detached: XA COMMIT / XA ROLLBACK finishes it */
      xa[dp] = (c -> X_COMMITTED : X_ROLLEDBACK);
      if
-     :: c -> printf("MSC: recovery commits branch %d (object %d)\n", dp, k)
-     :: else -> printf("MSC: recovery rolls back branch %d (object %d)\n", dp, k)
+     :: c -> printf("MSC: recovery commits %e (object %d)\n", BR(dp), k)
+     :: else -> printf("MSC: recovery rolls back %e (object %d)\n", BR(dp), k)
      fi
   :: else -> skip /* XAER_NOTA and not listed: counted as done */
   fi;
@@ -574,12 +581,12 @@ inline scan_decide(sd_p, sd_m) {
   :: else ->
      if
      :: sus[sd_p] == 0 -> sus[sd_p] = 1;
-        printf("MSC: orphan scan: branch %d is a suspect\n", sd_p)
+        printf("MSC: orphan scan: %e is a suspect\n", BR(sd_p))
      :: sus[sd_p] == 1 -> skip
      :: sus[sd_p] == 2 -> sus[sd_p] = 0; adopt(d_open, sd_m, 0, k);
         if
-        :: d_open -> printf("MSC: orphan scan adopts a commit of branch %d\n", sd_p)
-        :: else -> printf("MSC: orphan scan adopts a rollback of branch %d\n", sd_p)
+        :: d_open -> printf("MSC: orphan scan adopts a commit of %e\n", BR(sd_p))
+        :: else -> printf("MSC: orphan scan adopts a rollback of %e\n", BR(sd_p))
         fi
      fi
   fi
@@ -589,9 +596,9 @@ inline scan_decide(sd_p, sd_m) {
 inline kill_marked(km_i) {
   if
   :: s_alive[km_i] && s_batch[km_i] && s_run[km_i] != epoch -> die(km_i);
-     printf("MSC: start-up kills the marked session of branch %d\n", km_i)
+     printf("MSC: start-up kills the marked %e session\n", BR(km_i))
   :: KILL_MISS && s_alive[km_i] && s_batch[km_i] && s_run[km_i] != epoch ->
-     printf("MSC: start-up misses the session of branch %d (batch not read yet)\n", km_i)
+     printf("MSC: start-up misses the %e session (its batch not read yet)\n", BR(km_i))
   :: else -> skip
   fi
 }
@@ -620,13 +627,13 @@ end:
 #endif
        if
        :: r_open -> adopt(1, r_br, r_heur != 0, r_a1);
-          printf("MSC: start-up adopts a commit of branches %d\n", r_br)
+          printf("MSC: start-up adopts a commit of %e\n", MASK(r_br))
        :: else -> skip
        fi;
        k = (r_open -> 0 : r_lst);
        if
        :: k != 0 -> adopt(0, k, r_heur != 0, r_a2);
-          printf("MSC: start-up adopts a rollback of branches %d\n", k)
+          printf("MSC: start-up adopts a rollback of %e\n", MASK(k))
        :: else -> skip
        fi;
        /* a forced rollback whose branches are all gone: its record is closed */
@@ -712,7 +719,7 @@ inline force_step(f, c) {
      if
      :: f_l[f] != 0 ->
         append((c -> R_HC : R_HR), f_l[f], W_FORCE0 + f); f_pc[f] = F_WAIT;
-        printf("MSC: force: record appended for branches %d\n", f_l[f])
+        printf("MSC: force: record appended for %e\n", MASK(f_l[f]))
      :: else -> f_l[f] = 0; f_pc[f] = F_DONE /* no server holds a prepared branch */
      fi
 #else
@@ -721,7 +728,7 @@ inline force_step(f, c) {
      if
      :: RECHECK && f_l[f] != 0 ->
         append((c -> R_HC : R_HR), f_l[f], W_FORCE0 + f); f_pc[f] = F_WAIT;
-        printf("MSC: force: re-checked; record appended for branches %d\n", f_l[f])
+        printf("MSC: force: re-checked; record appended for %e\n", MASK(f_l[f]))
      :: else ->
         MARK_DONE; f_known[f] = NONE; f_l[f] = 0; f_pc[f] = F_DONE;
         printf("MSC: force: refused at the re-check\n")
@@ -736,8 +743,8 @@ inline force_step(f, c) {
 #endif
      adopt(c, f_l[f], 1, k);
      if
-     :: c -> printf("MSC: force: record durable; adopts a commit of branches %d\n", f_l[f])
-     :: else -> printf("MSC: force: record durable; adopts a rollback of branches %d\n", f_l[f])
+     :: c -> printf("MSC: force: record durable; adopts a commit of %e\n", MASK(f_l[f]))
+     :: else -> printf("MSC: force: record durable; adopts a rollback of %e\n", MASK(f_l[f]))
      fi;
      MARK_DONE; f_known[f] = NONE; f_l[f] = 0; k = 0; f_pc[f] = F_DONE
   fi
