@@ -34,6 +34,10 @@
  *                    the liveness property must fail.
  *   WITHOUT_MARK, WITHOUT_GATE, WITHOUT_SERIAL, WITHOUT_RECHECK
  *                    the fixed force with one of its four parts taken out (mutants).
+ *   CARELESS_OPERATOR  operators force a commit even when a branch is not listed
+ *                    prepared (docs/recovery.md says not to).
+ *   ALL_LISTED       the fixed force also refuses a commit, without a logged decision,
+ *                    unless every participant lists a prepared branch (an option).
  */
 
 #ifndef MAXCRASH
@@ -79,6 +83,13 @@
 #define RECHECK true
 #else
 #define RECHECK (force_ok(c, reg) && reg == f_known[f])
+#endif
+/* Optional: a forced commit without a logged decision needs a prepared branch on every
+ * participant (in xacoord every prepared transaction has one on each). */
+#ifdef ALL_LISTED
+#define LISTED_ENOUGH(c, l) (!c || d_open || l == 3)
+#else
+#define LISTED_ENOUGH(c, l) true
 #endif
 /* A mutant breaks what the fixed force asserts about itself; let it run on to what the
  * properties see. */
@@ -682,9 +693,13 @@ end:
 /* The operator forces a decision of the transaction while a server lists a branch of it
  * prepared; a commit only as docs/recovery.md allows it: every branch listed prepared, or
  * a commit decision logged. */
+#ifdef CARELESS_OPERATOR
+#define COMMIT_ALLOWED(c) true
+#else
+#define COMMIT_ALLOWED(c) (!c || (xa[0] == X_PREPARED && xa[1] == X_PREPARED) || d_open)
+#endif
 #define operator_asks(f, c) \
-  (!issued[f] && (xa[0] == X_PREPARED || xa[1] == X_PREPARED) && \
-   (!c || (xa[0] == X_PREPARED && xa[1] == X_PREPARED) || d_open) && \
+  (!issued[f] && (xa[0] == X_PREPARED || xa[1] == X_PREPARED) && COMMIT_ALLOWED(c) && \
    (recovered || !OPERATOR_WAITS))
 
 /* One step of Resolver::force requested by operator f, who forces a commit (f = 0, c = 1)
@@ -726,7 +741,7 @@ inline force_step(f, c) {
      /* the re-check after the last wait, before anything is logged */
      FORCE_ASSERT(mark > 0);
      if
-     :: RECHECK && f_l[f] != 0 ->
+     :: RECHECK && f_l[f] != 0 && LISTED_ENOUGH(c, f_l[f]) ->
         append((c -> R_HC : R_HR), f_l[f], W_FORCE0 + f); f_pc[f] = F_WAIT;
         printf("MSC: force: re-checked; record appended for %e\n", MASK(f_l[f]))
      :: else ->
