@@ -16,7 +16,7 @@
  * participants), Operators (forced decisions).
  *
  * Macros (spin -D...):
- *   OLD_FORCE        Resolver::force as coded before the fix (issue 13, finding 1);
+ *   OLD_FORCE        Resolver::force as coded before the fix (it can split a transaction);
  *                    without it, the fixed force of docs/model.md.
  *   MAXCRASH         coordinator crashes (default 1).
  *   MAXLOSS          sessions lost to a fault: KILL CONNECTION, a server restart
@@ -29,7 +29,7 @@
  *                    a rollback, at the same time).
  *   OPERATOR_AFTER_STARTUP  operators ask only once start-up recovery finished.
  *   SESSIONS_LINGER  a server never notices that a crashed run's session is gone (a host
- *                    crash, a partition: issue 13, finding 2); its prepared branch stays
+ *                    crash, a partition); its prepared branch stays
  *                    attached and every XA COMMIT from recovery says XAER_NOTA. A model
  *                    the liveness property must fail.
  *   WITHOUT_MARK, WITHOUT_GATE, WITHOUT_SERIAL, WITHOUT_RECHECK
@@ -225,7 +225,7 @@ ltl ack_kept { [] (acked -> (xa[0] != X_ROLLEDBACK && xa[1] != X_ROLLEDBACK)) }
 ltl ack_done { [] (acked -> <> bothcommitted) }
 /* (c) no branch stays prepared forever */
 ltl no_stuck { <> [] !anyprepared }
-/* (d) finding 1's second case: never a forced commit and a forced rollback both logged */
+/* (d) never a forced commit and a forced rollback of the transaction both logged */
 ltl one_forced_decision { [] !(g_hc && g_hr) }
 
 /* ---------------------------------------------------------------- helpers */
@@ -716,8 +716,8 @@ inline force_step(f, c) {
      :: else -> printf("MSC: operator forces a rollback: accepted\n")
      fi
 #else
-  /* Fixed: refused (503) until start-up recovery finished; refused (409) while another
-   * force runs; else the checks, and the mark, before the first wait. */
+  /* Fixed: refused until start-up recovery finished and while another force runs; else
+   * the checks, and the mark, before the first wait. */
   :: f_pc[f] == F_IDLE && operator_asks(f, c) && GATE && SERIAL && force_ok(c, reg) ->
      issued[f] = 1; mark++; f_known[f] = reg; f_pc[f] = F_LIST0;
      if
