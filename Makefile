@@ -34,7 +34,7 @@ db-down:
 	compose/local/db down
 
 format:
-	find protocol participants coordinator tools tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -12,6 +12,7 @@
 #include <mysql_driver.h>
 
 #include "participants/db_error.h"
+#include "participants/xa_sql.h"
 
 namespace xacoord::db {
 namespace {
@@ -51,14 +52,6 @@ auto guarded(std::string_view what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-std::string verb(std::string_view name, const Xid& xid, std::string_view suffix = "") {
-  std::string s(name);
-  s += ' ';
-  s += xid.to_sql();
-  s += suffix;
-  return s;
-}
-
 }  // namespace
 
 void thread_init() {
@@ -66,20 +59,6 @@ void thread_init() {
 }
 void thread_end() {
   driver()->threadEnd();
-}
-
-std::int64_t as_int(const Row& row, std::size_t column) {
-  if (column >= row.size() || !row[column]) throw std::logic_error("expected a number, got NULL");
-  const std::string& s = *row[column];
-  char* end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0') throw std::logic_error("expected a number, got '" + s + "'");
-  return v;
-}
-
-const std::string& as_string(const Row& row, std::size_t column) {
-  if (column >= row.size() || !row[column]) throw std::logic_error("expected a string, got NULL");
-  return *row[column];
 }
 
 std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, const Timeouts& timeouts) {
@@ -130,14 +109,14 @@ Rows Connection::query(std::string_view statement) {
   });
 }
 
-std::vector<std::optional<Rows>> Connection::batch(const std::vector<std::string>& statements) {
+Results Connection::batch(const std::vector<std::string>& statements) {
   std::string joined;
   for (const auto& s : statements) {
     if (!joined.empty()) joined += ";\n";
     joined += s;
   }
   return guarded(joined, [&] {
-    std::vector<std::optional<Rows>> results;
+    Results results;
     results.reserve(statements.size());
     bool has_rows = stmt_->execute(sql::SQLString(joined));
     for (std::size_t i = 0; i < statements.size(); ++i) {
@@ -156,34 +135,26 @@ std::vector<std::optional<Rows>> Connection::batch(const std::vector<std::string
 }
 
 void Connection::xa_start(const Xid& xid) {
-  execute(verb("XA START", xid));
+  execute(xa::start(xid));
 }
 void Connection::xa_end(const Xid& xid) {
-  execute(verb("XA END", xid));
+  execute(xa::end(xid));
 }
 void Connection::xa_prepare(const Xid& xid) {
-  execute(verb("XA PREPARE", xid));
+  execute(xa::prepare(xid));
 }
 void Connection::xa_commit(const Xid& xid) {
-  execute(verb("XA COMMIT", xid));
+  execute(xa::commit(xid));
 }
 void Connection::xa_commit_one_phase(const Xid& xid) {
-  execute(verb("XA COMMIT", xid, " ONE PHASE"));
+  execute(xa::commit_one_phase(xid));
 }
 void Connection::xa_rollback(const Xid& xid) {
-  execute(verb("XA ROLLBACK", xid));
+  execute(xa::rollback(xid));
 }
 
 std::vector<Xid> Connection::xa_recover() {
-  // FORMAT='SQL' prints each xid as a literal we can parse whatever its bytes (MariaDB);
-  // MySQL 8 would need XA RECOVER CONVERT XID instead.
-  Rows rows = query("XA RECOVER FORMAT='SQL'");
-  std::vector<Xid> out;
-  for (const auto& row : rows.rows) {
-    if (row.size() < 4 || !row[3]) continue;
-    if (auto xid = parse_sql_xid(*row[3])) out.push_back(std::move(*xid));
-  }
-  return out;
+  return xa::parse_recover(query(xa::recover()));
 }
 
 void Connection::ping() {

@@ -1,7 +1,8 @@
 // One session with one MariaDB server, through MySQL Connector/C++ 1.1 (text protocol).
 //
-// Every call blocks: Connections live on participant lanes (participants/lane.h), never on
-// io_context threads. Every failure is thrown as a DbError. Auto-reconnect stays off: a
+// Every call blocks: inside the coordinator, Connections live on lanes
+// (participants/lane.h) behind the Session seam, never on io_context threads; tools and
+// tests use them directly. Every failure is thrown as a DbError. Auto-reconnect stays off: a
 // silent reconnect would throw away an open XA branch and then carry on as if nothing
 // happened (a lost connection must fail the branch instead).
 #pragma once
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "participants/endpoint.h"
+#include "participants/rows.h"
 #include "protocol/xid.h"
 
 namespace sql {
@@ -22,19 +24,6 @@ class Statement;
 }  // namespace sql
 
 namespace xacoord::db {
-
-using Row = std::vector<std::optional<std::string>>;
-
-struct Rows {
-  std::vector<Row> rows;
-  bool empty() const { return rows.empty(); }
-  std::size_t size() const { return rows.size(); }
-  const Row& operator[](std::size_t i) const { return rows[i]; }
-};
-
-// Column accessors that fail loudly on NULL or non-numbers: the schema promises both.
-std::int64_t as_int(const Row& row, std::size_t column);
-const std::string& as_string(const Row& row, std::size_t column);
 
 // The client library keeps per-thread state: every thread that opens sessions calls these
 // at its start and end (lanes do).
@@ -56,9 +45,9 @@ class Connection {
   Rows query(std::string_view statement);
   // Several statements in one round trip. Returns, per statement, its result set if it
   // had one. The first failing statement throws; statements after it did not run.
-  std::vector<std::optional<Rows>> batch(const std::vector<std::string>& statements);
+  Results batch(const std::vector<std::string>& statements);
 
-  // The XA verbs. Each is one round trip.
+  // The XA verbs (participants/xa_sql.h). Each is one round trip.
   void xa_start(const Xid& xid);
   void xa_end(const Xid& xid);
   void xa_prepare(const Xid& xid);

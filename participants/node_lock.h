@@ -13,11 +13,15 @@
 // a restarted server needs it taken again.
 #pragma once
 
+#include <utility>  // before Asio: boost/asio/awaitable.hpp uses std::exchange
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "participants/connection.h"
+#include <boost/asio/awaitable.hpp>
+
+#include "participants/session.h"
 
 namespace xacoord::db {
 
@@ -32,12 +36,14 @@ struct NodeLockState {
 
 // Takes the lock, waiting up to `wait_seconds` for another session to let it go. Throws
 // DbError when the server cannot be asked.
-NodeLockState take_node_lock(Connection& c, const std::string& name, int wait_seconds);
+boost::asio::awaitable<NodeLockState> take_node_lock(Session& s, std::string name,
+                                                     int wait_seconds);
 
 // Keeps it: one round trip while this session holds it. Otherwise (a server restart ended
 // the session that held it) takes it again, waiting up to `wait_seconds`: the holder may
 // be this process's own earlier session, which a server that was paused or cut off has
 // not yet seen go.
-NodeLockState keep_node_lock(Connection& c, const std::string& name, int wait_seconds);
+boost::asio::awaitable<NodeLockState> keep_node_lock(Session& s, std::string name,
+                                                     int wait_seconds);
 
 }  // namespace xacoord::db

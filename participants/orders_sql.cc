@@ -30,12 +30,19 @@ std::optional<OrderRow> find_order(Connection& c, std::int64_t order_id) {
   return order_from(c.query(find_order_sql(order_id)));
 }
 
+std::vector<std::string> create_order_sql(const std::string& account_id,
+                                          std::int64_t amount_cents) {
+  return {"INSERT INTO orders (account_id, amount_cents, status) VALUES (" + quote(account_id) +
+              ", " + std::to_string(amount_cents) + ", 'PENDING')",
+          "SELECT LAST_INSERT_ID()"};
+}
+
+std::int64_t created_order_id(const Results& results) {
+  return single_int(*results.at(1));
+}
+
 std::int64_t create_order(Connection& c, const std::string& account_id, std::int64_t amount_cents) {
-  auto results =
-      c.batch({"INSERT INTO orders (account_id, amount_cents, status) VALUES (" +
-                   quote(account_id) + ", " + std::to_string(amount_cents) + ", 'PENDING')",
-               "SELECT LAST_INSERT_ID()"});
-  return as_int((*results[1])[0], 0);
+  return created_order_id(c.batch(create_order_sql(account_id, amount_cents)));
 }
 
 std::string mark_paid_sql(std::int64_t order_id, const std::string& txn_id) {
@@ -72,9 +79,18 @@ std::string store_answer_sql(const std::string& key, const std::string& fingerpr
          hex_literal(body) + ")";
 }
 
+std::vector<std::string> expire_answers_sql(std::chrono::seconds retention, int limit) {
+  return {"DELETE FROM idempotency_keys WHERE created_at < NOW(6) - INTERVAL " +
+              std::to_string(retention.count()) + " SECOND LIMIT " + std::to_string(limit),
+          "SELECT ROW_COUNT()"};
+}
+
+std::int64_t expired_count(const Results& results) {
+  return single_int(*results.at(1));
+}
+
 std::int64_t expire_answers(Connection& c, std::chrono::seconds retention, int limit) {
-  return c.execute("DELETE FROM idempotency_keys WHERE created_at < NOW(6) - INTERVAL " +
-                   std::to_string(retention.count()) + " SECOND LIMIT " + std::to_string(limit));
+  return expired_count(c.batch(expire_answers_sql(retention, limit)));
 }
 
 }  // namespace xacoord::db::orders

@@ -44,7 +44,10 @@ std::string find_order_sql(std::int64_t order_id);
 std::optional<OrderRow> order_from(const Rows& rows);
 
 std::optional<OrderRow> find_order(Connection& c, std::int64_t order_id);
-// Inserts a PENDING order (autocommit) and returns its id.
+// Inserts a PENDING order (autocommit); the second statement reads its id back
+// (created_order_id).
+std::vector<std::string> create_order_sql(const std::string& account_id, std::int64_t amount_cents);
+std::int64_t created_order_id(const Results& results);
 std::int64_t create_order(Connection& c, const std::string& account_id, std::int64_t amount_cents);
 
 std::string mark_paid_sql(std::int64_t order_id, const std::string& txn_id);
@@ -56,7 +59,9 @@ std::optional<StoredAnswer> answer_from(const Rows& rows);
 std::string delete_answer_sql(const std::string& key);
 std::string store_answer_sql(const std::string& key, const std::string& fingerprint,
                              int http_status, const std::string& body);
-// Deletes up to `limit` keys older than `retention`; returns how many went.
+// Deletes up to `limit` keys older than `retention`; expired_count says how many went.
+std::vector<std::string> expire_answers_sql(std::chrono::seconds retention, int limit);
+std::int64_t expired_count(const Results& results);
 std::int64_t expire_answers(Connection& c, std::chrono::seconds retention, int limit);
 
 }  // namespace xacoord::db::orders

@@ -4,28 +4,44 @@
 
 namespace xacoord::db::payments {
 
-void create_account(Connection& c, const std::string& account_id, std::int64_t balance_cents) {
-  c.execute("INSERT INTO accounts (account_id, balance_cents, funded_cents) VALUES (" +
-            quote(account_id) + ", " + std::to_string(balance_cents) + ", " +
-            std::to_string(balance_cents) + ")");
+std::string create_account_sql(const std::string& account_id, std::int64_t balance_cents) {
+  return "INSERT INTO accounts (account_id, balance_cents, funded_cents) VALUES (" +
+         quote(account_id) + ", " + std::to_string(balance_cents) + ", " +
+         std::to_string(balance_cents) + ")";
 }
 
-std::optional<AccountRow> find_account(Connection& c, const std::string& account_id) {
-  auto rows =
-      c.query("SELECT account_id, balance_cents, funded_cents FROM accounts WHERE account_id = " +
-              quote(account_id));
+void create_account(Connection& c, const std::string& account_id, std::int64_t balance_cents) {
+  c.execute(create_account_sql(account_id, balance_cents));
+}
+
+std::string find_account_sql(const std::string& account_id) {
+  return "SELECT account_id, balance_cents, funded_cents FROM accounts WHERE account_id = " +
+         quote(account_id);
+}
+
+std::optional<AccountRow> account_from(const Rows& rows) {
   if (rows.empty()) return std::nullopt;
   return AccountRow{as_string(rows[0], 0), as_int(rows[0], 1), as_int(rows[0], 2)};
 }
 
-std::optional<PaymentRow> find_payment_for_order(Connection& c, std::int64_t order_id) {
-  auto rows = c.query(
-      "SELECT payment_id, order_id, account_id, amount_cents, status FROM payments WHERE order_id "
-      "= " +
-      std::to_string(order_id));
+std::optional<AccountRow> find_account(Connection& c, const std::string& account_id) {
+  return account_from(c.query(find_account_sql(account_id)));
+}
+
+std::string find_payment_sql(std::int64_t order_id) {
+  return "SELECT payment_id, order_id, account_id, amount_cents, status FROM payments WHERE "
+         "order_id = " +
+         std::to_string(order_id);
+}
+
+std::optional<PaymentRow> payment_from(const Rows& rows) {
   if (rows.empty()) return std::nullopt;
   const Row& r = rows[0];
   return PaymentRow{as_int(r, 0), as_int(r, 1), as_string(r, 2), as_int(r, 3), as_string(r, 4)};
+}
+
+std::optional<PaymentRow> find_payment_for_order(Connection& c, std::int64_t order_id) {
+  return payment_from(c.query(find_payment_sql(order_id)));
 }
 
 std::vector<std::string> capture_sql(std::int64_t order_id, const std::string& account_id,

@@ -25,9 +25,17 @@ struct PaymentRow {
   std::string status;  // CAPTURED | REFUNDED
 };
 
-// Opens an account with its funding (autocommit). Throws DbError kDuplicate if it exists.
+// Opens an account with its funding (autocommit). Fails with DbError kDuplicate if it
+// exists.
+std::string create_account_sql(const std::string& account_id, std::int64_t balance_cents);
 void create_account(Connection& c, const std::string& account_id, std::int64_t balance_cents);
+
+std::string find_account_sql(const std::string& account_id);
+std::optional<AccountRow> account_from(const Rows& rows);
 std::optional<AccountRow> find_account(Connection& c, const std::string& account_id);
+
+std::string find_payment_sql(std::int64_t order_id);
+std::optional<PaymentRow> payment_from(const Rows& rows);
 std::optional<PaymentRow> find_payment_for_order(Connection& c, std::int64_t order_id);
 
 // The payment of an order has the order's id (see the schema).

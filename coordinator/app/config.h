@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 
 namespace xacoord {
 
@@ -17,7 +17,8 @@ struct ServeConfig {
   std::string payments = "mysql://root@127.0.0.1:3317/xa_payments";
   std::string node_id = "1";
   bool enable_fault_injection = false;
-  bool unsafe_no_2pc = false;
+  std::string architecture = "xa";  // xa | naive (docs/architectures.md)
+  bool unsafe_no_2pc = false;       // the old name of --architecture naive
   std::string admin_token;
 
   std::int64_t pool_size = 128;

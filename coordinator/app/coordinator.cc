@@ -7,9 +7,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "coordinator/architectures/naive/naive_architecture.h"
+#include "coordinator/architectures/xa/xa_architecture.h"
 #include "coordinator/http/api_routes.h"
 #include "coordinator/observability/event_log.h"
-#include "coordinator/recovery/async_sleep.h"
+#include "coordinator/store/file_decision_store.h"
 
 namespace xacoord {
 
@@ -28,6 +30,7 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
                {"offset", repair.offset},
                {"reason", repair.reason}});
   }
+  store_ = std::make_unique<FileDecisionStore>(*log_);
 
   db::Timeouts timeouts;
   timeouts.connect = std::chrono::seconds(config_.connect_timeout_seconds);
@@ -35,40 +38,47 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   timeouts.write = std::chrono::seconds(config_.read_timeout_seconds);
   timeouts.lock_wait_seconds = static_cast<int>(config_.lock_wait_seconds);
   auto size = static_cast<std::size_t>(config_.pool_size);
-  orders_ =
-      std::make_unique<db::Pool>("orders", db::Endpoint::parse(config_.orders), timeouts, size);
-  payments_ =
-      std::make_unique<db::Pool>("payments", db::Endpoint::parse(config_.payments), timeouts, size);
+  orders_sessions_ = std::make_unique<db::LaneSessionFactory>(
+      "orders", db::Endpoint::parse(config_.orders), timeouts);
+  payments_sessions_ = std::make_unique<db::LaneSessionFactory>(
+      "payments", db::Endpoint::parse(config_.payments), timeouts);
+  orders_ = std::make_unique<db::Pool>(io_.get_executor(), *orders_sessions_, size, clock_);
+  payments_ = std::make_unique<db::Pool>(io_.get_executor(), *payments_sessions_, size, clock_);
   std::vector<db::Pool*> participants{orders_.get(), payments_.get()};
 
-  Resolver::Options recovery;
+  txns_ = std::make_unique<TransactionTable>(*store_, metrics_, clock_,
+                                             static_cast<std::size_t>(config_.txn_history));
+  RecoveryOptions recovery;
   recovery.node_id = config_.node_id;
   recovery.max_backoff = config_.retry_max_backoff;
   recovery.orphan_grace = config_.orphan_grace;
   recovery.stuck_after = config_.stuck_after;
-  resolver_ = std::make_unique<Resolver>(io_.get_executor(), participants, *log_, txns_, metrics_,
-                                         recovery);
+  resolver_ = std::make_unique<Resolver>(io_.get_executor(), participants, *txns_, *store_,
+                                         metrics_, clock_, recovery);
 
   TwoPhaseCommit::Options engine;
   engine.node_id = config_.node_id;
   engine.deadline = config_.deadline;
-  engine.unsafe_no_2pc = config_.unsafe_no_2pc;
-  engine_ = std::make_unique<TwoPhaseCommit>(*log_, txns_, *resolver_, metrics_, engine);
+  engine_ = std::make_unique<TwoPhaseCommit>(*txns_, *store_, resolver_->handoff(), metrics_,
+                                             clock_, engine);
 
   health_ = std::make_unique<HealthMonitor>(participants, config_.health_interval);
   fence_ = std::make_unique<NodeFence>(participants, config_.node_id,
                                        std::chrono::seconds(config_.node_lock_wait_seconds),
                                        config_.health_interval);
+  idempotency_ = std::make_unique<Idempotency>(
+      metrics_, std::chrono::duration_cast<std::chrono::seconds>(config_.idempotency_retention));
+  make_architecture();
   OrderService::Options service;
-  service.idempotency_retention =
-      std::chrono::duration_cast<std::chrono::seconds>(config_.idempotency_retention);
-  service_ =
-      std::make_unique<OrderService>(*engine_, *orders_, *payments_, *health_, metrics_, service);
+  service.idempotency_retention = idempotency_->retention();
+  service.read_deadline = config_.deadline;
+  service_ = std::make_unique<OrderService>(*architecture_, *orders_, *payments_, *health_, service,
+                                            clock_);
 
   http::add_api_routes(router_,
-                       http::ApiContext{*service_, txns_, *resolver_, *health_, registry_,
+                       http::ApiContext{*service_, *txns_, *resolver_, *health_, registry_,
                                         [this] { return recovered_; }, [this] { return stopping_; },
-                                        config_.admin_token});
+                                        config_.admin_token, config_.node_id});
   http::ServerOptions server;
   server.listen = config_.listen;
   server.read_timeout = config_.http_read_timeout;
@@ -77,20 +87,55 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   register_gauges();
 }
 
+// The one place that knows every architecture (docs/architectures.md).
+void Coordinator::make_architecture() {
+  if (config_.architecture == "naive") {
+    NaiveArchitecture::Options options;
+    options.node_id = config_.node_id;
+    options.epoch = store_->epoch();
+    options.deadline = config_.deadline;
+    architecture_ = std::make_unique<NaiveArchitecture>(*orders_, *payments_, *health_,
+                                                        *idempotency_, metrics_, clock_, options);
+    return;
+  }
+  XaArchitecture::Options options;
+  options.orphan_scan_interval = config_.orphan_scan_interval;
+  architecture_ =
+      std::make_unique<XaArchitecture>(*engine_, *resolver_, *txns_, *orders_, *payments_, *health_,
+                                       *idempotency_, metrics_, clock_, options);
+}
+
 void Coordinator::register_gauges() {
   registry_.gauge_fn("xacoord_transactions_in_flight",
                      "Transactions begun and not yet decided and answered", {},
                      [this] { return static_cast<double>(engine_->in_flight()); });
+  for (const char* phase : {"before_prepare", "prepared_undecided", "decided_uncommitted"}) {
+    registry_.gauge_fn(
+        "xacoord_transactions_in_phase",
+        "Live transactions by protocol step: statements running (before_prepare), prepares "
+        "out without a durable decision (prepared_undecided), decided and phase two not "
+        "confirmed (decided_uncommitted)",
+        {{"phase", phase}}, [this, phase = std::string(phase)] {
+          PhaseCounts counts = txns_->phases();
+          if (phase == "before_prepare") return static_cast<double>(counts.before_prepare);
+          if (phase == "prepared_undecided") return static_cast<double>(counts.prepared_undecided);
+          return static_cast<double>(counts.decided_uncommitted);
+        });
+  }
   registry_.gauge_fn("xacoord_in_doubt_branches",
                      "Prepared branches waiting for recovery to finish phase two", {},
                      [this] { return static_cast<double>(resolver_->pending()); });
   registry_.gauge_fn("xacoord_stuck_branches",
                      "In-doubt branches older than --stuck-after (alert on > 0)", {},
                      [this] { return static_cast<double>(resolver_->stuck()); });
+  registry_.gauge_fn(
+      "xacoord_in_doubt_oldest_age_seconds",
+      "Age of the oldest branch waiting for recovery (0 when none waits)", {},
+      [this] { return std::chrono::duration<double>(resolver_->oldest_in_doubt()).count(); });
   registry_.gauge_fn("xacoord_ready", "1 once start-up recovery has finished", {},
                      [this] { return recovered_ ? 1.0 : 0.0; });
   registry_.gauge_fn("xacoord_decision_log_epoch", "Epoch of this run of the coordinator", {},
-                     [this] { return static_cast<double>(log_->epoch()); });
+                     [this] { return static_cast<double>(store_->epoch()); });
   registry_.gauge_fn("xacoord_http_connections", "Open HTTP connections", {},
                      [this] { return static_cast<double>(server_->connections()); });
   for (db::Pool* pool : {orders_.get(), payments_.get()}) {
@@ -112,13 +157,14 @@ int Coordinator::run() {
   log_event("listening", {{"address", config_.listen},
                           {"port", server_->port()},
                           {"node_id", config_.node_id},
-                          {"epoch", log_->epoch()},
+                          {"architecture", config_.architecture},
+                          {"decision_store", std::string(store_->kind())},
+                          {"epoch", store_->epoch()},
                           {"log_dir", config_.log_dir},
                           {"orders", db::Endpoint::parse(config_.orders).url()},
-                          {"payments", db::Endpoint::parse(config_.payments).url()},
-                          {"unsafe_no_2pc", config_.unsafe_no_2pc}});
+                          {"payments", db::Endpoint::parse(config_.payments).url()}});
   asio::co_spawn(io_, health_->run(), asio::detached);
-  asio::co_spawn(io_, recover_then_scan(), [](std::exception_ptr e) {
+  asio::co_spawn(io_, recover_then_serve(), [](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -149,18 +195,15 @@ int Coordinator::run() {
   return 0;
 }
 
-asio::awaitable<void> Coordinator::recover_then_scan() {
+asio::awaitable<void> Coordinator::recover_then_serve() {
   // The node's lock first: recovery acts on everything of this node id it finds, which is
   // only right while no other coordinator runs as the same node.
   co_await fence_->take();
   asio::co_spawn(io_, fence_->keep(), asio::detached);
-  co_await resolver_->recover_at_startup();
+  co_await architecture_->recover();
   recovered_ = true;
-  log_event("ready", {{"port", server_->port()}});
-  while (!stopping_) {
-    co_await sleep_for(config_.orphan_scan_interval);
-    if (recovered_) co_await resolver_->scan_orphans();
-  }
+  log_event("ready", {{"port", server_->port()}, {"architecture", config_.architecture}});
+  co_await architecture_->run_background();
 }
 
 asio::awaitable<void> Coordinator::expire_keys() {
@@ -178,7 +221,7 @@ asio::awaitable<void> Coordinator::expire_keys() {
         log_event("idempotency_expiry_failed", {{"error", e.what()}});
       }
     }
-    co_await sleep_for(milliseconds(60'000));
+    co_await sleep_for(clock_, milliseconds(60'000));
   }
 }
 
@@ -188,14 +231,15 @@ asio::awaitable<void> Coordinator::expire_keys() {
 asio::awaitable<void> Coordinator::drain_and_stop() {
   stopping_ = true;
   server_->stop();
-  auto until = std::chrono::steady_clock::now() + config_.shutdown_grace;
+  auto until = clock_.now() + config_.shutdown_grace;
   while ((engine_->in_flight() > 0 || server_->requests_in_progress() > 0) &&
-         std::chrono::steady_clock::now() < until) {
-    co_await sleep_for(milliseconds(10));
+         clock_.now() < until) {
+    co_await sleep_for(clock_, milliseconds(10));
   }
   log_event("stopped", {{"in_flight", engine_->in_flight()},
                         {"unanswered_requests", server_->requests_in_progress()},
                         {"in_doubt", resolver_->pending()}});
+  architecture_->stop();
   resolver_->stop();
   health_->stop();
   fence_->stop();

@@ -1,4 +1,5 @@
-// `xacoord serve`: every part of the coordinator, wired together and run.
+// `xacoord serve`: every part of the coordinator, wired together and run. Wiring only: the
+// parts live in their own layers (README, "Layout").
 //
 // Threads: one io_context thread runs the HTTP server, the 2PC engine, recovery and the
 // health checks (so none of their state needs a lock); every database session has its
@@ -10,49 +11,60 @@
 #include <boost/asio/io_context.hpp>
 
 #include "coordinator/app/config.h"
-#include "coordinator/app/health_monitor.h"
+#include "coordinator/domain/architecture.h"
+#include "coordinator/domain/idempotency.h"
 #include "coordinator/domain/order_service.h"
+#include "coordinator/engine/transaction_table.h"
 #include "coordinator/engine/two_phase_commit.h"
-#include "coordinator/engine/txn_registry.h"
 #include "coordinator/http/router.h"
 #include "coordinator/http/server.h"
 #include "coordinator/log/decision_log.h"
 #include "coordinator/observability/coordinator_metrics.h"
+#include "coordinator/observability/health_monitor.h"
 #include "coordinator/observability/metrics.h"
 #include "coordinator/recovery/node_fence.h"
 #include "coordinator/recovery/resolver.h"
+#include "coordinator/store/decision_store.h"
+#include "participants/lane_session.h"
 #include "participants/pool.h"
 
 namespace xacoord {
 
 class Coordinator {
  public:
-  // Opens the decision log (throws dlog::LogCorrupt or std::runtime_error) and builds the
+  // Opens the decision store (throws dlog::LogCorrupt or std::runtime_error) and builds the
   // rest; nothing is served until run().
   explicit Coordinator(ServeConfig config);
 
   // Serves until SIGINT or SIGTERM, then drains transactions in flight. Returns the exit
-  // code. The process should then end without running destructors (see main.cc).
+  // code. The process should then end without running destructors (see serve_command.cc).
   int run();
 
  private:
-  boost::asio::awaitable<void> recover_then_scan();
+  void make_architecture();
+  boost::asio::awaitable<void> recover_then_serve();
   boost::asio::awaitable<void> expire_keys();
   boost::asio::awaitable<void> drain_and_stop();
   void register_gauges();
 
   ServeConfig config_;
   boost::asio::io_context io_{1};
+  Clock& clock_ = Clock::system();
   metrics::Registry registry_;
   CoordinatorMetrics metrics_{registry_};
   std::unique_ptr<dlog::DecisionLog> log_;
+  std::unique_ptr<DecisionStore> store_;
+  std::unique_ptr<db::LaneSessionFactory> orders_sessions_;
+  std::unique_ptr<db::LaneSessionFactory> payments_sessions_;
   std::unique_ptr<db::Pool> orders_;
   std::unique_ptr<db::Pool> payments_;
-  TxnRegistry txns_{static_cast<std::size_t>(config_.txn_history)};
+  std::unique_ptr<TransactionTable> txns_;
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<TwoPhaseCommit> engine_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<NodeFence> fence_;
+  std::unique_ptr<Idempotency> idempotency_;
+  std::unique_ptr<Architecture> architecture_;
   std::unique_ptr<OrderService> service_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;

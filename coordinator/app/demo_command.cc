@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "coordinator/app/commands.h"
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 #include "coordinator/client/http_client.h"
 
 namespace xacoord {

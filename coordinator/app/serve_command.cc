@@ -4,7 +4,7 @@
 #include "coordinator/app/commands.h"
 #include "coordinator/app/config.h"
 #include "coordinator/app/coordinator.h"
-#include "coordinator/engine/crash_points.h"
+#include "common/crash_points.h"
 #include "coordinator/log/log_scan.h"
 
 namespace xacoord {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "coordinator/app/commands.h"
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 #include "coordinator/client/http_client.h"
 
 namespace xacoord {

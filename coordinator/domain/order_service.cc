@@ -3,9 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/domain/local_session.h"
 #include "coordinator/domain/problem_mapping.h"
 #include "participants/db_error.h"
-#include "participants/lane.h"
 #include "participants/orders_sql.h"
 #include "participants/payments_sql.h"
 
@@ -13,50 +13,45 @@ namespace xacoord {
 
 namespace asio = boost::asio;
 
-namespace {
+OrderService::OrderService(Architecture& architecture, db::Pool& orders, db::Pool& payments,
+                           const HealthMonitor& health, Options options, Clock& clock)
+    : architecture_(architecture),
+      orders_(orders),
+      payments_(payments),
+      health_(health),
+      options_(options),
+      clock_(clock) {}
 
-// Runs `fn` on a session of `pool` outside any XA transaction; failures become problems.
-template <typename Fn>
-asio::awaitable<std::invoke_result_t<Fn&, db::Connection&>> with_session(
-    db::Pool& pool, std::chrono::steady_clock::time_point deadline, Fn fn) {
+asio::awaitable<db::Results> OrderService::read_or_write(db::Pool& pool,
+                                                         std::vector<std::string> statements) {
   std::exception_ptr failure;
   try {
-    db::Lease lease = co_await pool.acquire(deadline);
-    co_return co_await db::run_on(lease.lane(), fn);
+    co_return co_await run_local(pool, read_deadline(), std::move(statements));
   } catch (...) {
     failure = std::current_exception();
   }
   throw ProblemError(problem_for(failure));
 }
 
-}  // namespace
-
-OrderService::OrderService(TwoPhaseCommit& engine, db::Pool& orders, db::Pool& payments,
-                           const HealthMonitor& health, CoordinatorMetrics& metrics,
-                           Options options)
-    : engine_(engine),
-      orders_(orders),
-      payments_(payments),
-      health_(health),
-      metrics_(metrics),
-      options_(options) {}
-
-std::chrono::steady_clock::time_point OrderService::read_deadline() const {
-  return std::chrono::steady_clock::now() + engine_.options().deadline;
-}
-
 asio::awaitable<Answer> OrderService::create_account(api::CreateAccountRequest request) {
   health_.require_up(payments_);
-  bool created = co_await with_session(payments_, read_deadline(), [&request](db::Connection& c) {
-    try {
-      db::payments::create_account(c, request.account_id, request.balance_cents);
-      return true;
-    } catch (const db::DbError& e) {
-      if (e.kind() == db::ErrorKind::kDuplicate) return false;
-      throw;
+  std::vector<std::string> insert;
+  insert.push_back(db::payments::create_account_sql(request.account_id, request.balance_cents));
+  bool exists = false;
+  std::exception_ptr failure;
+  try {
+    co_await run_local(payments_, read_deadline(), std::move(insert));
+  } catch (const db::DbError& e) {
+    if (e.kind() == db::ErrorKind::kDuplicate) {
+      exists = true;
+    } else {
+      failure = std::current_exception();
     }
-  });
-  if (!created) {
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) throw ProblemError(problem_for(failure));
+  if (exists) {
     throw ProblemError(
         problems::account_exists("account " + request.account_id + " already exists"));
   }
@@ -66,9 +61,10 @@ asio::awaitable<Answer> OrderService::create_account(api::CreateAccountRequest r
 
 asio::awaitable<Answer> OrderService::get_account(std::string account_id) {
   health_.require_up(payments_);
-  auto row = co_await with_session(payments_, read_deadline(), [&account_id](db::Connection& c) {
-    return db::payments::find_account(c, account_id);
-  });
+  std::vector<std::string> find;
+  find.push_back(db::payments::find_account_sql(account_id));
+  db::Results results = co_await read_or_write(payments_, std::move(find));
+  auto row = db::payments::account_from(*results.at(0));
   if (!row) throw ProblemError(problems::not_found("no account " + account_id));
   co_return Answer{200, api::dump(api::to_json(api::Account{row->account_id, row->balance_cents}))};
 }
@@ -76,13 +72,14 @@ asio::awaitable<Answer> OrderService::get_account(std::string account_id) {
 asio::awaitable<Answer> OrderService::create_order(api::CreateOrderRequest request) {
   health_.require_up(payments_);
   health_.require_up(orders_);
-  auto account = co_await with_session(payments_, read_deadline(), [&request](db::Connection& c) {
-    return db::payments::find_account(c, request.account_id);
-  });
-  if (!account) throw ProblemError(problems::not_found("no account " + request.account_id));
-  auto order_id = co_await with_session(orders_, read_deadline(), [&request](db::Connection& c) {
-    return db::orders::create_order(c, request.account_id, request.amount_cents);
-  });
+  std::vector<std::string> find;
+  find.push_back(db::payments::find_account_sql(request.account_id));
+  db::Results found = co_await read_or_write(payments_, std::move(find));
+  if (!db::payments::account_from(*found.at(0)))
+    throw ProblemError(problems::not_found("no account " + request.account_id));
+  db::Results created = co_await read_or_write(
+      orders_, db::orders::create_order_sql(request.account_id, request.amount_cents));
+  std::int64_t order_id = db::orders::created_order_id(created);
   api::Order order{order_id, request.account_id, request.amount_cents, "PENDING", std::nullopt};
   co_return Answer{201, api::dump(api::to_json(order))};
 }
@@ -90,23 +87,35 @@ asio::awaitable<Answer> OrderService::create_order(api::CreateOrderRequest reque
 asio::awaitable<Answer> OrderService::get_order(std::int64_t order_id) {
   health_.require_up(orders_);
   health_.require_up(payments_);
-  auto row = co_await with_session(orders_, read_deadline(), [order_id](db::Connection& c) {
-    return db::orders::find_order(c, order_id);
-  });
+  std::vector<std::string> find_order;
+  find_order.push_back(db::orders::find_order_sql(order_id));
+  db::Results orders = co_await read_or_write(orders_, std::move(find_order));
+  auto row = db::orders::order_from(*orders.at(0));
   if (!row) throw ProblemError(problems::not_found("no order " + std::to_string(order_id)));
-  auto payment = co_await with_session(payments_, read_deadline(), [order_id](db::Connection& c) {
-    return db::payments::find_payment_for_order(c, order_id);
-  });
+  std::vector<std::string> find_payment;
+  find_payment.push_back(db::payments::find_payment_sql(order_id));
+  db::Results payments = co_await read_or_write(payments_, std::move(find_payment));
+  auto payment = db::payments::payment_from(*payments.at(0));
   api::Order order{row->order_id, row->account_id, row->amount_cents, row->status, std::nullopt};
   if (payment) order.payment = api::PaymentSummary{payment->payment_id, payment->status};
   co_return Answer{200, api::dump(api::to_json(order))};
 }
 
+asio::awaitable<Answer> OrderService::pay(std::int64_t order_id,
+                                          std::optional<IdempotencyKey> key) {
+  co_return co_await architecture_.pay(order_id, std::move(key));
+}
+
+asio::awaitable<Answer> OrderService::cancel(std::int64_t order_id,
+                                             std::optional<IdempotencyKey> key) {
+  co_return co_await architecture_.cancel(order_id, std::move(key));
+}
+
 asio::awaitable<std::int64_t> OrderService::expire_idempotency_keys() {
-  auto retention = options_.idempotency_retention;
-  co_return co_await with_session(orders_, read_deadline(), [retention](db::Connection& c) {
-    return db::orders::expire_answers(c, retention, static_cast<int>(kExpiryBatch));
-  });
+  db::Results results = co_await read_or_write(
+      orders_, db::orders::expire_answers_sql(options_.idempotency_retention,
+                                              static_cast<int>(kExpiryBatch)));
+  co_return db::orders::expired_count(results);
 }
 
 }  // namespace xacoord

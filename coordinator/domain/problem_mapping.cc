@@ -1,6 +1,6 @@
 #include "coordinator/domain/problem_mapping.h"
 
-#include "coordinator/engine/two_phase_commit.h"
+#include "common/errors.h"
 #include "coordinator/observability/event_log.h"
 #include "participants/db_error.h"
 #include "participants/payments_sql.h"
@@ -17,6 +17,8 @@ Problem problem_for(const std::exception_ptr& error) {
     return problems::unavailable(std::string("too many transactions in flight: ") + e.what(), 1);
   } catch (const DeadlineExceeded& e) {
     return problems::unavailable(std::string(e.what()) + "; it was rolled back, retry", 1);
+  } catch (const DecisionNotRecorded& e) {
+    return problems::unavailable(std::string(e.what()) + "; it was rolled back, retry", 2);
   } catch (const db::DbError& e) {
     switch (e.kind()) {
       case db::ErrorKind::kConstraint:

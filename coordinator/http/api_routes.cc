@@ -20,17 +20,17 @@ namespace {
 
 api::TransactionView view_of(const Transaction& t) {
   api::TransactionView v;
-  v.txn_id = t.id_text;
-  v.state = std::string(name_of(t.state));
-  v.kind = t.kind;
-  v.order_id = t.order_id;
-  for (const auto& b : t.branches) {
+  v.txn_id = t.id_text();
+  v.state = std::string(name_of(t.state()));
+  v.kind = t.kind();
+  v.order_id = t.order_id();
+  for (const auto& b : t.branches()) {
     v.branches.push_back({b.participant, b.xid.to_string(),
                           b.started ? std::string(name_of(b.state)) : std::string("NOT_STARTED")});
   }
-  v.started_at = rfc3339_utc(t.started_at);
-  if (t.decided_at) v.decided_at = rfc3339_utc(*t.decided_at);
-  v.error = t.error;
+  v.started_at = rfc3339_utc(t.started_at());
+  if (t.decided_at()) v.decided_at = rfc3339_utc(*t.decided_at());
+  v.error = t.error();
   return v;
 }
 
@@ -128,7 +128,7 @@ void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c)
   h["transactions.get"] = [c](const Request&, const ParsedTarget&,
                               const Params& p) -> asio::awaitable<Response> {
     auto txn_id = api::parse_txn_id(p[0]);
-    auto txn = c->registry.find(txn_id);
+    auto txn = c->transactions.find(txn_id);
     if (!txn) {
       throw ProblemError(problems::not_found(
           "no transaction " + txn_id +
@@ -144,10 +144,10 @@ void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c)
     if (query.in_doubt) {
       keep = [](const Transaction& x) { return x.in_doubt(); };
     } else if (query.state) {
-      keep = [state = *query.state](const Transaction& x) { return x.state == state; };
+      keep = [state = *query.state](const Transaction& x) { return x.state() == state; };
     }
     json list = json::array();
-    for (const auto& txn : c->registry.list(keep, query.limit))
+    for (const auto& txn : c->transactions.list(keep, query.limit))
       list.push_back(api::to_json(view_of(*txn)));
     json body = json::object();
     body["transactions"] = list;
@@ -174,6 +174,18 @@ void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c)
         {"databases", {{"orders", orders ? "up" : "down"}, {"payments", payments ? "up" : "down"}}},
         {"in_doubt_branches", c->resolver.pending()}};
     co_return Response::json(ok ? 200 : 503, api::dump(body));
+  };
+  h["status"] = [c](const Request&, const ParsedTarget&,
+                    const Params&) -> asio::awaitable<Response> {
+    Architecture& arch = c->orders.architecture();
+    ArchitectureStatus status = arch.status();
+    json body{{"architecture", std::string(arch.name())},
+              {"node_id", c->node_id},
+              {"in_flight", status.in_flight},
+              {"pending_messages", status.pending_messages},
+              {"settled", status.settled()},
+              {"recovered", c->recovered()}};
+    co_return Response::json(200, api::dump(body));
   };
   h["metrics"] = [c](const Request&, const ParsedTarget&,
                      const Params&) -> asio::awaitable<Response> {

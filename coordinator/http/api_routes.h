@@ -5,10 +5,10 @@
 #include <functional>
 #include <string>
 
-#include "coordinator/app/health_monitor.h"
 #include "coordinator/domain/order_service.h"
-#include "coordinator/engine/txn_registry.h"
+#include "coordinator/engine/transaction_table.h"
 #include "coordinator/http/router.h"
+#include "coordinator/observability/health_monitor.h"
 #include "coordinator/observability/metrics.h"
 #include "coordinator/recovery/resolver.h"
 
@@ -16,13 +16,14 @@ namespace xacoord::http {
 
 struct ApiContext {
   OrderService& orders;
-  TxnRegistry& registry;
+  TransactionTable& transactions;
   Resolver& resolver;
   const HealthMonitor& health;
   metrics::Registry& metrics;
   std::function<bool()> recovered;  // startup recovery has finished
   std::function<bool()> stopping;   // SIGTERM arrived: no new transactions
   std::string admin_token;          // empty: admin routes are not served at all
+  std::string node_id;
 };
 
 // Adds every route of api_route_table() (the admin ones only with a token). Throws

@@ -30,6 +30,8 @@ CoordinatorMetrics::CoordinatorMetrics(metrics::Registry& registry)
                                   "Bytes written to the decision log")),
       replays_(registry.counter("xacoord_idempotent_replays_total",
                                 "Requests answered from a stored Idempotency-Key answer")),
+      refunds_(registry.counter("xacoord_refunds_total",
+                                "Cancels that found the order paid and refunded its payment")),
       read_timeouts_(registry.counter("xacoord_http_read_timeouts_total",
                                       "Connections closed because a request did not arrive in "
                                       "time (--http-read-timeout)")),

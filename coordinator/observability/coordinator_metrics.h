@@ -36,6 +36,8 @@ class CoordinatorMetrics : public dlog::BatchObserver {
   // A connection refused with a 503 because --max-connections were open.
   void http_connection_refused() { connections_refused_.inc(); }
   void idempotent_replay() { replays_.inc(); }
+  // A cancel found the order paid, and its refund committed.
+  void refund() { refunds_.inc(); }
 
   void on_batch(std::size_t records, std::size_t bytes,
                 std::chrono::nanoseconds sync_time) override;
@@ -46,6 +48,7 @@ class CoordinatorMetrics : public dlog::BatchObserver {
   metrics::Histogram& batch_records_;
   metrics::Counter& log_bytes_;
   metrics::Counter& replays_;
+  metrics::Counter& refunds_;
   metrics::Counter& read_timeouts_;
   metrics::Counter& connections_refused_;
 };

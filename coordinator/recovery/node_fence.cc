@@ -6,7 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "coordinator/observability/event_log.h"
-#include "coordinator/recovery/async_sleep.h"
+#include "common/clock.h"
 #include "participants/db_error.h"
 #include "participants/node_lock.h"
 
@@ -22,12 +22,11 @@ NodeFence::NodeFence(std::vector<db::Pool*> participants, std::string node_id,
       wait_(wait),
       check_interval_(check_interval) {
   for (db::Pool* pool : participants) {
-    db::Timeouts timeouts = pool->timeouts();
+    db::Timeouts timeouts = pool->factory().timeouts();
     // GET_LOCK waits on the server: the read must outlast it.
     timeouts.read = wait + std::chrono::seconds(5);
     timeouts.write = timeouts.read;
-    lanes_[pool->participant()] =
-        std::make_unique<db::Lane>(pool->participant() + "/fence", pool->endpoint(), timeouts, 0);
+    sessions_[pool->participant()] = pool->factory().make_session("fence", timeouts);
   }
 }
 
@@ -47,15 +46,13 @@ std::string NodeFence::describe_holder(const std::string& participant, std::int6
 }
 
 asio::awaitable<void> NodeFence::take() {
-  for (auto& [name, lane] : lanes_) {
+  for (auto& [name, session] : sessions_) {
     milliseconds backoff{100};
     for (;;) {
       if (stopped_) co_return;
       try {
         const int wait = static_cast<int>(wait_.count());
-        auto state = co_await db::run_on(*lane, [this, wait](db::Connection& c) {
-          return db::take_node_lock(c, lock_name_, wait);
-        });
+        auto state = co_await db::take_node_lock(*session, lock_name_, wait);
         if (!state.held)
           throw NodeIdTaken(describe_holder(name, state.other_session, state.other_host));
         log_event("node_lock_taken", {{"participant", name}, {"lock", lock_name_}});
@@ -72,14 +69,12 @@ asio::awaitable<void> NodeFence::take() {
 asio::awaitable<void> NodeFence::keep() {
   while (!stopped_) {
     co_await sleep_for(check_interval_);
-    for (auto& [name, lane] : lanes_) {
+    for (auto& [name, session] : sessions_) {
       if (stopped_) co_return;
       db::NodeLockState state;
       try {
         const int wait = static_cast<int>(wait_.count());
-        state = co_await db::run_on(*lane, [this, wait](db::Connection& c) {
-          return db::keep_node_lock(c, lock_name_, wait);
-        });
+        state = co_await db::keep_node_lock(*session, lock_name_, wait);
       } catch (const db::DbError&) {
         continue;  // unreachable: the health monitor reports it; taken again once it is back
       }

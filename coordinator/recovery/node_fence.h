@@ -14,8 +14,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "participants/lane.h"
 #include "participants/pool.h"
+#include "participants/session.h"
 
 namespace xacoord {
 
@@ -51,8 +51,8 @@ class NodeFence {
   std::string lock_name_;
   std::chrono::seconds wait_;
   std::chrono::milliseconds check_interval_;
-  // Per participant, the lane whose session holds the lock.
-  std::map<std::string, std::unique_ptr<db::Lane>> lanes_;
+  // Per participant, the session that holds the lock.
+  std::map<std::string, std::unique_ptr<db::Session>> sessions_;
   bool stopped_ = false;
 };
 

@@ -1,4 +1,5 @@
-// The pool and its lanes: bounded, fair to waiters, and a discarded session is replaced.
+// The pool and its sessions: bounded, fair to waiters, and a discarded session is
+// replaced; run_parallel runs jobs at the same time.
 #include "participants/pool.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -6,6 +7,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "participants/lane_session.h"
 #include "tests/support/db_pair.h"
 
 namespace xacoord::db {
@@ -19,49 +21,58 @@ class PoolTest : public ::testing::Test {
   void SetUp() override {
     pair_ = test::DbPair::shared();
     if (!pair_) GTEST_SKIP() << "needs the MariaDB pair of `make test`";
+    factory_ = std::make_unique<LaneSessionFactory>("orders", Endpoint::parse(pair_->orders_url()),
+                                                    Timeouts{});
   }
-  // Runs `body` as a coroutine on a fresh io_context until it finishes.
+  // Runs `body` as a coroutine on the test's io_context until it finishes.
   template <typename Body>
   void run(Body body) {
-    asio::io_context io;
-    auto done = asio::co_spawn(io, body(), asio::use_future);
-    io.run();
+    auto done = asio::co_spawn(io_, body(), asio::use_future);
+    io_.run();
+    io_.restart();
     done.get();
   }
+  static asio::awaitable<std::int64_t> session_id(Session& s) {
+    Rows rows = co_await query(s, "SELECT CONNECTION_ID()");
+    co_return single_int(rows);
+  }
+  asio::io_context io_;
   std::unique_ptr<test::DbPair> pair_;
+  std::unique_ptr<LaneSessionFactory> factory_;
 };
 
-TEST_F(PoolTest, SessionsRunOnTheirLaneAndSurviveBetweenUses) {
-  Pool pool("orders", Endpoint::parse(pair_->orders_url()), Timeouts{}, 2);
+TEST_F(PoolTest, SessionsSurviveBetweenUses) {
+  Pool pool(io_.get_executor(), *factory_, 2);
   run([&]() -> asio::awaitable<void> {
     std::int64_t first_id = 0;
     {
       Lease lease = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
-      first_id = co_await run_on(lease.lane(), [](Connection& c) { return c.connection_id(); });
+      first_id = co_await session_id(lease.session());
+      EXPECT_EQ(lease.session().server_session_id(), first_id);
     }
     Lease again = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
-    auto second_id = co_await run_on(again.lane(), [](Connection& c) { return c.connection_id(); });
+    auto second_id = co_await session_id(again.session());
     EXPECT_EQ(first_id, second_id);  // the warm session is reused
   });
 }
 
 TEST_F(PoolTest, ADiscardedSessionIsReplacedBeforeTheNextUser) {
-  Pool pool("orders", Endpoint::parse(pair_->orders_url()), Timeouts{}, 1);
+  Pool pool(io_.get_executor(), *factory_, 1);
   run([&]() -> asio::awaitable<void> {
     std::int64_t first_id = 0;
     {
       Lease lease = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
-      first_id = co_await run_on(lease.lane(), [](Connection& c) { return c.connection_id(); });
+      first_id = co_await session_id(lease.session());
       lease.discard_session();
     }
     Lease next = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
-    auto second_id = co_await run_on(next.lane(), [](Connection& c) { return c.connection_id(); });
+    auto second_id = co_await session_id(next.session());
     EXPECT_NE(first_id, second_id);
   });
 }
 
 TEST_F(PoolTest, ExhaustedPoolMakesWaitersTimeOutAndServesThemOnRelease) {
-  Pool pool("orders", Endpoint::parse(pair_->orders_url()), Timeouts{}, 1);
+  Pool pool(io_.get_executor(), *factory_, 1);
   run([&]() -> asio::awaitable<void> {
     Lease held = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
     bool exhausted = false;
@@ -79,25 +90,35 @@ TEST_F(PoolTest, ExhaustedPoolMakesWaitersTimeOutAndServesThemOnRelease) {
 }
 
 TEST_F(PoolTest, ParallelJobsRunAtTheSameTime) {
-  Pool pool("orders", Endpoint::parse(pair_->orders_url()), Timeouts{}, 2);
+  Pool pool(io_.get_executor(), *factory_, 2);
   run([&]() -> asio::awaitable<void> {
     Lease a = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
     Lease b = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
-    // Each job records when it ran; the intervals must overlap (no timing threshold).
-    Clock::time_point start[2], end[2];
-    std::vector<LaneJob> jobs;
-    for (int i = 0; i < 2; ++i) {
-      jobs.push_back({i == 0 ? &a.lane() : &b.lane(), [&, i](Connection& c) {
-                        start[i] = Clock::now();
-                        c.query("SELECT SLEEP(0.2)");
-                        end[i] = Clock::now();
-                      }});
-    }
-    auto errors = co_await run_parallel(std::move(jobs));
+    // The slow job is started first; if the jobs ran one after the other, it would also
+    // end first. No timing threshold: only the order in which they end.
+    std::vector<SessionJob> jobs;
+    jobs.push_back({&a.session(), {"SELECT SLEEP(0.5)"}});
+    jobs.push_back({&b.session(), {"SELECT 1"}});
+    std::vector<std::size_t> ended;
+    auto errors = co_await run_parallel(
+        std::move(jobs), [&](std::size_t i, std::exception_ptr) { ended.push_back(i); });
     EXPECT_FALSE(errors[0]);
     EXPECT_FALSE(errors[1]);
-    EXPECT_LT(start[0], end[1]);
-    EXPECT_LT(start[1], end[0]);
+    EXPECT_EQ(ended, (std::vector<std::size_t>{1, 0}));
+  });
+}
+
+TEST_F(PoolTest, ParallelJobsReportEachFailureWithoutThrowing) {
+  Pool pool(io_.get_executor(), *factory_, 2);
+  run([&]() -> asio::awaitable<void> {
+    Lease a = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
+    Lease b = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
+    std::vector<SessionJob> jobs;
+    jobs.push_back({&a.session(), {"SELECT * FROM no_such_table"}});
+    jobs.push_back({&b.session(), {"SELECT 1"}});
+    auto errors = co_await run_parallel(std::move(jobs));
+    EXPECT_TRUE(errors[0]);
+    EXPECT_FALSE(errors[1]);
   });
 }
 

@@ -1,5 +1,6 @@
 // `xacoord chaos` as users run it: a fixed-seed smoke over every crash point and a kill of
-// each server must come out clean, and the unsafe baseline must not.
+// each server must come out clean, with real work in flight when each fault struck, and
+// the unsafe baseline must not come out clean.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -44,9 +45,33 @@ TEST(ChaosSmoke, EveryCrashPointAndEachServerKillComeOutClean) {
       << "every operation got a definite answer after recovery";
   EXPECT_GT(r.report["totals"]["acknowledged"].get<int>(), 100);
   ASSERT_EQ(r.report["runs"].size(), 10u);
+  // The exit status says the random faults (the kills of each server) found transactions
+  // in flight; here each crash point too, and the phase its own transaction was in.
+  EXPECT_EQ(r.report["totals"]["random_faults_found_nothing_in_flight"], 0);
   for (const auto& run : r.report["runs"]) {
-    EXPECT_TRUE(run["fault_fired"].get<bool>()) << run["fault"] << " never fired";
+    const std::string fault = run["fault"];
+    EXPECT_TRUE(run["fault_fired"].get<bool>()) << fault << " never fired";
+    EXPECT_GE(run["pays_committed"].get<int>(), 50) << fault << ": the workload moved little money";
+    EXPECT_EQ(run["transactions_committed"].get<int>(),
+              run["pays_committed"].get<int>() + run["refunds_committed"].get<int>());
+    const auto& in_flight = run["in_flight_at_fault"];
+    int total = 0;
+    for (const char* phase : {"before_prepare", "prepared_undecided", "decided_uncommitted"})
+      total += in_flight[phase].get<int>();
+    EXPECT_GT(total, 0) << fault << " found nothing in flight";
+    if (!fault.starts_with("crash:")) continue;
+    EXPECT_EQ(run["in_flight_source"], "recovery") << fault;
+    if (fault == "crash:after_decision_logged" || fault == "crash:after_commit_first") {
+      EXPECT_GE(in_flight["decided_uncommitted"].get<int>(), 1)
+          << fault << ": its own decision was logged and not finished";
+    }
+    if (fault == "crash:after_prepare_first" || fault == "crash:after_prepare_all") {
+      EXPECT_GE(in_flight["prepared_undecided"].get<int>(), 1)
+          << fault << ": its own branch was prepared with no decision";
+    }
   }
+  EXPECT_GT(r.report["totals"]["transactions_aborted"].get<int>(), 0)
+      << "the poor accounts' pays and the faults abort transactions";
 }
 
 TEST(ChaosSmoke, TheUnsafeBaselineIsCaught) {

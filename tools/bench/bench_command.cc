@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 #include "tools/bench/bench_runner.h"
 #include "tools/tool_commands.h"
 

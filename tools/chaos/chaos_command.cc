@@ -1,7 +1,7 @@
 // `xacoord chaos`: fault-injection runs with a report a skeptic can read.
 #include <cstdio>
 
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 #include "tools/chaos/chaos_runner.h"
 #include "tools/tool_commands.h"
 
@@ -9,7 +9,7 @@ namespace xacoord {
 
 int chaos_command(int argc, char** argv) {
   chaos::ChaosOptions o;
-  std::int64_t seed = 1, runs = o.runs, clients = o.clients, orders = o.orders_per_run;
+  std::int64_t seed = 1, runs = o.runs, clients = o.clients, accounts = o.accounts_per_client;
   bool quiet = false;
   Flags flags(
       "xacoord chaos [--seed N] [--runs N] [--duration 4s] [--clients N] [--faults MENU] [--out "
@@ -19,7 +19,9 @@ int chaos_command(int argc, char** argv) {
   flags.add("runs", "runs, one fault each", &runs, 1, 100000);
   flags.add("duration", "length of each run's workload", &o.duration);
   flags.add("clients", "concurrent clients", &clients, 1, 512);
-  flags.add("orders", "orders the clients race on, per run", &orders, 1, 100000);
+  flags.add("accounts",
+            "funded accounts per client (each client also has a poor one, whose pays are refused)",
+            &accounts, 1, 1000);
   flags.add("faults",
             "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
             "kill-conn[:db] | pause-db[:db], comma-separated",
@@ -42,20 +44,33 @@ int chaos_command(int argc, char** argv) {
   o.seed = static_cast<std::uint64_t>(seed);
   o.runs = static_cast<int>(runs);
   o.clients = static_cast<int>(clients);
-  o.orders_per_run = static_cast<int>(orders);
+  o.accounts_per_client = static_cast<int>(accounts);
   o.progress = !quiet;
   o.command = command_line(argc, argv);
   try {
     chaos::ChaosRunner runner(o);
     auto report = runner.run();
     auto totals = report.to_json()["totals"];
+    const auto& f = totals["in_flight_at_fault"];
     std::printf(
-        "%zu runs, %s operations, %s acknowledged, %s unanswered, %zu violations; report in "
-        "%s/report.md\n",
-        report.runs.size(), totals["operations"].dump().c_str(),
-        totals["acknowledged"].dump().c_str(), totals["unanswered"].dump().c_str(),
+        "%zu runs: %s transactions committed (%s pays, %s refunds), %s aborted; in flight at the "
+        "faults %s before prepare, %s prepared undecided, %s decided uncommitted; %zu of %zu "
+        "random faults found nothing in flight; %s operations, %s unanswered; %zu violations; "
+        "report in %s/report.md\n",
+        report.runs.size(), totals["transactions_committed"].dump().c_str(),
+        totals["pays_committed"].dump().c_str(), totals["refunds_committed"].dump().c_str(),
+        totals["transactions_aborted"].dump().c_str(), f["before_prepare"].dump().c_str(),
+        f["prepared_undecided"].dump().c_str(), f["decided_uncommitted"].dump().c_str(),
+        report.random_faults_finding_nothing(), report.random_faults_fired(),
+        totals["operations"].dump().c_str(), totals["unanswered"].dump().c_str(),
         report.violations(), o.out_dir.c_str());
-    return report.violations() == 0 ? 0 : 1;
+    if (report.too_many_faults_found_nothing()) {
+      std::fprintf(stderr,
+                   "xacoord chaos: more than %.0f%% of the random faults found no transaction in "
+                   "flight: the workload was idle when they struck (more --clients?)\n",
+                   chaos::ChaosReport::kMaxShareFindingNothing * 100);
+    }
+    return report.violations() == 0 && !report.too_many_faults_found_nothing() ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "xacoord chaos: %s\n", e.what());
     return 2;

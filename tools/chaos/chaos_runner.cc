@@ -1,16 +1,21 @@
 #include "tools/chaos/chaos_runner.h"
 
-#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <random>
+#include <set>
 #include <thread>
 
-#include "tools/chaos/workload.h"
 #include "protocol/txn_id.h"
+#include "tools/chaos/coordinator_events.h"
+#include "tools/chaos/fault_actions.h"
+#include "tools/chaos/in_flight.h"
 #include "tools/reconcile/reconcile.h"
+#include "tools/report/progress_bar.h"
+#include "tools/report/prometheus_text.h"
+#include "tools/workload/pay_cancel_race.h"
 
 namespace xacoord::chaos {
 
@@ -20,9 +25,25 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr const char* kNodeId = "chaos";
+// How often the phase gauge is sampled through a run, and the progress line redrawn.
+constexpr milliseconds kSampleEvery{100};
+// Samples that say how busy the workload keeps the protocol leave out the moments a fault
+// or its aftermath empties the coordinator: the clients' first requests, each fault window
+// with the recovery and the clients' back-off (at most 500 ms) after it, and the end of
+// the run, when the clients finish their last rounds and stop.
+constexpr double kWarmUpSeconds = 0.2;
+constexpr double kAfterFaultSeconds = 1.0;
 
-void sleep_until(Clock::time_point t) {
-  std::this_thread::sleep_until(t);
+// The phase gauge, read with a client of the sampler's own (the runner replaces the
+// coordinator process meanwhile). nullopt while the coordinator does not answer.
+std::optional<InFlight> sample_in_flight(HttpClient& http) {
+  try {
+    auto reply = http.get("/metrics");
+    if (reply.status == 200) return in_flight_from_metrics(reply.body);
+  } catch (const std::exception&) {
+    // down, restarting or paused behind a paused database: no sample
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -30,6 +51,11 @@ void sleep_until(Clock::time_point t) {
 struct ChaosRunner::Run {
   RunResult result;
   Clock::time_point began;
+  std::uint64_t log_offset = 0;                 // where this run's event lines begin
+  std::optional<double> fault_at;               // seconds since `began`, when the fault struck
+  std::vector<RecoveryFound> recoveries;        // of every restart within the run
+  std::optional<RecoveryFound> crash_recovery;  // of the restart right after a crash point
+  std::vector<std::pair<double, InFlight>> phase_samples;  // at seconds since the chaos began
 };
 
 ChaosRunner::ChaosRunner(ChaosOptions options) : options_(std::move(options)) {
@@ -48,12 +74,16 @@ double ChaosRunner::now() const {
   return std::chrono::duration<double>(Clock::now() - began_).count();
 }
 
+std::string ChaosRunner::log_path() const {
+  return options_.var_dir + "/coordinator.log";
+}
+
 void ChaosRunner::start_coordinator(const std::string& crash_spec) {
   coordinator_.reset();
   harness::ServeOptions o;
   o.binary = harness::self_executable();
   o.port = port_;
-  o.stderr_path = options_.var_dir + "/coordinator.log";
+  o.stderr_path = log_path();
   o.args = {"--listen", "127.0.0.1:" + std::to_string(port_), "--log-dir", log_dir_, "--orders",
             pair_->url("orders"), "--payments", pair_->url("payments"), "--node-id", kNodeId,
             // Short timeouts: faults should turn into errors and retries within a run.
@@ -75,7 +105,11 @@ void ChaosRunner::start_coordinator(const std::string& crash_spec) {
 void ChaosRunner::restart_coordinator_if_dead(Run& run) {
   if (coordinator_->running()) return;
   double down = now();
+  std::uint64_t offset = log_size(log_path());
   start_coordinator("");
+  // Logged before "ready", so it is there once start_coordinator returns.
+  if (auto found = first_recovery_started(read_events(log_path(), offset)))
+    run.recoveries.push_back(*found);
   run.result.fault_windows.push_back({down, now(), "coordinator restart"});
   measure_recovery(run, down);
   check_nothing_prepared_after_ready(run);
@@ -84,9 +118,8 @@ void ChaosRunner::restart_coordinator_if_dead(Run& run) {
 void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
   std::uint64_t epoch = 0;
   try {
-    std::string metrics = coordinator_->client().get("/metrics").body;
-    auto at = metrics.find("\nxacoord_decision_log_epoch ");
-    if (at != std::string::npos) epoch = std::stoull(metrics.substr(at + 28));
+    auto scrape = report::parse_prometheus_text(coordinator_->client().get("/metrics").body);
+    epoch = static_cast<std::uint64_t>(scrape.value("xacoord_decision_log_epoch").value_or(0));
   } catch (const std::exception&) {
     return;  // died again already: the next restart checks
   }
@@ -125,14 +158,21 @@ ChaosReport ChaosRunner::run() {
   report.unsafe = options_.unsafe;
   auto schedule =
       make_schedule(options_.seed, options_.runs, parse_menu(options_.faults), options_.duration);
+  report::ProgressBar bar(options_.progress);
   for (int i = 0; i < options_.runs; ++i) {
     report.runs.push_back(run_one(i + 1, schedule[static_cast<std::size_t>(i)]));
     const auto& r = report.runs.back();
-    std::fprintf(stderr,
-                 "%srun %d/%d %-28s %s ops %zu, acked %zu, recovery %.2f s, violations %zu\n",
-                 options_.progress && ::isatty(2) ? "\r\033[K" : "", i + 1, options_.runs,
-                 r.fault.c_str(), r.fault_fired ? "fired " : "missed", r.operations, r.acknowledged,
-                 r.recovery_seconds, r.anomalies.size() + r.discrepancies.size());
+    char line[512];
+    const InFlight f = r.in_flight_at_fault.value_or(InFlight{});
+    std::snprintf(line, sizeof line,
+                  "run %d/%d %-28s %s committed %zu (pays %zu, refunds %zu), aborted %zu, in "
+                  "flight %zu/%zu/%zu%s, ops %zu, recovery %.2f s, violations %zu",
+                  i + 1, options_.runs, r.fault.c_str(), r.fault_fired ? "fired " : "missed",
+                  r.transactions_committed(), r.pays_committed, r.refunds_committed,
+                  r.transactions_aborted, f.before_prepare, f.prepared_undecided,
+                  f.decided_uncommitted, r.found_nothing_in_flight() ? " (NOTHING)" : "",
+                  r.operations, r.recovery_seconds, r.anomalies.size() + r.discrepancies.size());
+    bar.print(line);
   }
   report.write(options_.out_dir);
   return report;
@@ -149,34 +189,37 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
 
   const std::string prefix =
       "chaos-s" + std::to_string(options_.seed) + "-r" + std::to_string(index) + "-";
-  auto orders = prepare_orders(prefix);
-
-  WorkloadOptions w;
+  workload::RaceOptions w;
   w.clients = options_.clients;
   w.duration = options_.duration;
   w.seed = options_.seed * 7919 + static_cast<std::uint64_t>(index);
-  w.key_prefix = prefix;
-  Workload workload(w, orders,
-                    [this] { return HttpClient("127.0.0.1", port_, std::chrono::seconds(10)); });
+  w.prefix = prefix;
+  w.funded_accounts_per_client = options_.accounts_per_client;
+  workload::PayCancelRace race(
+      w, [this] { return HttpClient("127.0.0.1", port_, std::chrono::seconds(10)); });
+  // The previous run's fault may still echo (a session to a restarted server fails once):
+  // opening accounts sends again what the coordinator answers with "try again".
+  race.open_accounts();
+
+  run.log_offset = log_size(log_path());
   run.began = Clock::now();
   const double run_offset = now();
-  std::vector<Op> ops;
-  std::thread clients([&] { ops = workload.run(run.began); });
-  std::thread progress;
+  workload::RaceResult raced;
+  std::thread clients([&] { raced = race.run(run.began); });
+  // Alongside the clients: the phase gauge sampled, and the progress line.
   std::atomic<bool> done{false};
-  if (options_.progress && ::isatty(2)) {
-    progress = std::thread([&] {
-      while (!done) {
-        double share = std::min(
-            1.0, std::chrono::duration<double>(Clock::now() - run.began) / options_.duration);
-        int bar = static_cast<int>(share * 30);
-        std::fprintf(stderr, "\r\033[K[%.*s%*s] run %d/%d %s, %zu answers", bar,
-                     "##############################", 30 - bar, "", index, options_.runs,
-                     run.result.fault.c_str(), workload.answered());
-        std::this_thread::sleep_for(milliseconds(200));
-      }
-    });
-  }
+  std::thread watcher([&] {
+    report::ProgressBar bar(options_.progress);
+    HttpClient http("127.0.0.1", port_, milliseconds(500));
+    while (!done) {
+      double at = now();
+      if (auto sample = sample_in_flight(http)) run.phase_samples.emplace_back(at, *sample);
+      bar.draw(std::chrono::duration<double>(Clock::now() - run.began) / options_.duration,
+               "run " + std::to_string(index) + "/" + std::to_string(options_.runs) + " " +
+                   run.result.fault + ", " + std::to_string(race.answered()) + " answers");
+      std::this_thread::sleep_for(kSampleEvery);
+    }
+  });
   inject(fault, run);
   // The clients keep retrying after the fault; keep the coordinator alive for them.
   while (Clock::now() < run.began + options_.duration) {
@@ -186,134 +229,83 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   restart_coordinator_if_dead(run);
   clients.join();
   done = true;
-  if (progress.joinable()) progress.join();
+  watcher.join();
 
-  run.result.operations = ops.size();
-  for (const auto& op : ops) {
+  auto& r = run.result;
+  r.operations = raced.ops.size();
+  r.orders_created = raced.orders_created;
+  for (const auto& op : raced.ops) {
     if (op.status != 0) {
-      run.result.acknowledged++;
-      run.result.answer_times.push_back(run_offset + op.answered_at);
+      r.acknowledged++;
+      r.answer_times.push_back(run_offset + op.answered_at);
     } else {
-      run.result.unanswered++;
+      r.unanswered++;
     }
-    run.result.retries += static_cast<std::size_t>(std::max(0, op.attempts - 1));
+    r.retries += static_cast<std::size_t>(std::max(0, op.attempts - 1));
+  }
+  for (const auto& error : raced.errors) {
+    r.discrepancies.push_back(
+        {"the coordinator refused a request of the workload it must accept", {{"error", error}}});
+  }
+  const double run_end = run_offset + std::chrono::duration<double>(options_.duration).count();
+  for (const auto& [at, sample] : run.phase_samples) {
+    bool disturbed = at < run_offset + kWarmUpSeconds || at > run_end;
+    for (const auto& w : r.fault_windows)
+      disturbed = disturbed || (at >= w.start && at <= w.end + kAfterFaultSeconds);
+    if (!disturbed) r.phase_samples.add(sample);
   }
   wait_recovered(run);
-  check(run, prefix, ops);
+  check(run, prefix, raced.ops);
+  count(run, raced.ops);
   return run.result;
-}
-
-std::vector<std::int64_t> ChaosRunner::prepare_orders(const std::string& prefix) {
-  // The previous run's fault may still echo (a session to a restarted server fails once):
-  // setup retries what the coordinator calls retryable.
-  auto create = [this](const std::string& path, const nlohmann::json& body) {
-    for (int attempt = 0;; ++attempt) {
-      HttpReply reply;
-      try {
-        reply = coordinator_->client().post_json(path, body);
-      } catch (const std::exception&) {
-      }
-      if (reply.status == 201) return reply.json();
-      if (reply.status == 409 && path == "/v1/accounts")
-        return nlohmann::json(body);  // a lost answer, retried
-      if ((reply.status != 503 && reply.status != 0) || attempt == 100) {
-        throw std::runtime_error("chaos: setup failed at " + path + ": " +
-                                 std::to_string(reply.status) + " " + reply.body);
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-  };
-  std::mt19937_64 rng(options_.seed + static_cast<std::uint64_t>(prefix.size()));
-  std::vector<std::string> accounts;
-  // Three accounts that can pay for everything, and one that cannot: refused pays
-  // (422) exercise the abort path, with one branch prepared and the other refused.
-  for (int a = 0; a < 4; ++a) {
-    std::string id = prefix + "a" + std::to_string(a);
-    create("/v1/accounts", {{"account_id", id}, {"balance_cents", a == 3 ? 300 : 1'000'000}});
-    accounts.push_back(id);
-  }
-  std::vector<std::int64_t> orders;
-  for (int i = 0; i < options_.orders_per_run; ++i) {
-    std::int64_t amount = std::uniform_int_distribution<std::int64_t>(100, 500)(rng);
-    auto order = create("/v1/orders", {{"account_id", accounts[static_cast<std::size_t>(i) % 4]},
-                                       {"amount_cents", amount}});
-    orders.push_back(order["order_id"].get<std::int64_t>());
-  }
-  return orders;
 }
 
 void ChaosRunner::inject(const Fault& fault, Run& run) {
   auto& r = run.result;
-  auto end = run.began + options_.duration;
-  switch (fault.kind) {
-    case FaultKind::kCrashAt:
-      // Armed at start: wait for the coordinator to reach the point and die.
-      while (Clock::now() < end && coordinator_->running())
-        std::this_thread::sleep_for(milliseconds(5));
-      if (!coordinator_->running()) {
-        r.fault_fired = true;
-        restart_coordinator_if_dead(run);
-        r.fault_windows.back().what = r.fault;
-      }
-      return;
-    case FaultKind::kCrashRandom: {
-      sleep_until(run.began + fault.at);
-      coordinator_->signal(SIGKILL);
-      coordinator_->wait_exit(std::chrono::seconds(5));
-      r.fault_fired = true;
-      restart_coordinator_if_dead(run);
-      r.fault_windows.back().what = r.fault;
-      return;
-    }
-    case FaultKind::kKillDatabase: {
-      sleep_until(run.began + fault.at);
-      double start = now();
-      pair_->kill(fault.database);
-      std::this_thread::sleep_for(fault.length);
-      pair_->restart(fault.database);
-      r.fault_fired = true;
-      r.fault_windows.push_back({start, now(), r.fault});
-      measure_recovery(run, now());
-      return;
-    }
-    case FaultKind::kPauseDatabase: {
-      sleep_until(run.began + fault.at);
-      double start = now();
-      pair_->pause(fault.database);
-      std::this_thread::sleep_for(fault.length);
-      pair_->resume(fault.database);
-      r.fault_fired = true;
-      r.fault_windows.push_back({start, now(), r.fault});
-      measure_recovery(run, now());
-      return;
-    }
-    case FaultKind::kKillConnections: {
-      sleep_until(run.began + fault.at);
-      double start = now();
-      for (int round = 0; round < 3 && Clock::now() < end; ++round) {
-        try {
-          auto admin = pair_->connect(fault.database);
-          auto victims = admin->query(
-              "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> "
-              "CONNECTION_ID() "
-              "AND COMMAND <> 'Daemon'");
-          for (const auto& row : victims.rows) {
-            try {
-              admin->execute("KILL CONNECTION " + *row[0]);
-              r.fault_fired = true;
-            } catch (const std::exception&) {
-              // it ended on its own meanwhile
-            }
-          }
-        } catch (const std::exception&) {
-        }
-        std::this_thread::sleep_for(fault.length);
-      }
-      r.fault_windows.push_back({start, now(), r.fault});
-      measure_recovery(run, now());
-      return;
-    }
+  if (fault.kind == FaultKind::kCrashAt) {
+    wait_for_crash_point(run);
+    return;
   }
+  const auto end = run.began + options_.duration;
+  std::this_thread::sleep_until(run.began + fault.at);
+  r.random_fault = true;
+  {
+    // Right before the strike: what it is about to hit.
+    HttpClient http("127.0.0.1", port_, std::chrono::seconds(2));
+    r.in_flight_at_fault = sample_in_flight(http);
+    if (r.in_flight_at_fault) r.in_flight_source = "metrics";
+  }
+  run.fault_at = std::chrono::duration<double>(Clock::now() - run.began).count();
+  auto action = make_fault_action(fault, *pair_, *coordinator_);
+  const double start = now();
+  for (int strike = 0; strike < action->strikes() && Clock::now() < end; ++strike) {
+    if (action->strike()) r.fault_fired = true;
+    std::this_thread::sleep_for(fault.length);
+  }
+  action->end();
+  if (fault.kind == FaultKind::kCrashRandom) {
+    restart_coordinator_if_dead(run);  // records the window and the recovery
+    r.fault_windows.back().what = r.fault;
+    return;
+  }
+  r.fault_windows.push_back({start, now(), r.fault});
+  measure_recovery(run, now());
+}
+
+// Armed at start: the coordinator kills itself when it reaches the point.
+void ChaosRunner::wait_for_crash_point(Run& run) {
+  constexpr milliseconds kPoll{5};
+  auto& r = run.result;
+  const auto end = run.began + options_.duration;
+  while (Clock::now() < end && coordinator_->running())
+    std::this_thread::sleep_for(kPoll);
+  if (coordinator_->running()) return;
+  r.fault_fired = true;
+  // It died within the last poll: half of one back is the best guess of the instant.
+  run.fault_at = std::chrono::duration<double>(Clock::now() - run.began - kPoll / 2).count();
+  restart_coordinator_if_dead(run);
+  r.fault_windows.back().what = r.fault;
+  if (!run.recoveries.empty()) run.crash_recovery = run.recoveries.back();
 }
 
 // Ready again, and nothing left in doubt: recovery has finished what the fault left.
@@ -344,8 +336,9 @@ void ChaosRunner::wait_recovered(Run& run) {
   run.result.recovery_seconds = before;  // settling after the run is not the fault's recovery
 }
 
-// Invariants 1-4 with the reconcile checker, invariant 5 with the clients' history.
-void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<Op>& ops) {
+// Invariants 1-4 with the reconcile checker, invariant 5 with the clients' history; and
+// from the same final state, what the run committed.
+void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<workload::Op>& ops) {
   auto orders_db = pair_->connect("orders");
   auto payments_db = pair_->connect("payments");
   reconcile::Scope scope;
@@ -372,7 +365,31 @@ void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<O
     f.payment = db::as_string(row, 1);
     f.payment_txn = row[2];
   }
+  for (const auto& [order_id, f] : final_state) {
+    if (f.payment) ++run.result.pays_committed;
+    if (f.payment == "REFUNDED") ++run.result.refunds_committed;
+    if (f.status == "CANCELLED" && !f.payment) ++run.result.cancels_committed;
+  }
   run.result.anomalies = check_history(ops, final_state);
+}
+
+void ChaosRunner::count(Run& run, const std::vector<workload::Op>& ops) {
+  auto& r = run.result;
+  std::set<std::int64_t> orders;
+  for (const auto& op : ops)
+    orders.insert(op.order_id);
+  auto aborts = count_aborts(read_events(log_path(), run.log_offset), orders);
+  r.transactions_aborted = aborts.aborted;
+  r.transactions_refused = aborts.refused;
+  // Killed before they could log their end: recovery rolled them back.
+  for (const auto& found : run.recoveries)
+    r.transactions_aborted += found.to_roll_back;
+  if (run.fault_at) r.requests_outstanding_at_fault = requests_outstanding_at(ops, *run.fault_at);
+  if (run.crash_recovery) {
+    r.in_flight_at_fault =
+        in_flight_from_recovery(*run.crash_recovery, r.requests_outstanding_at_fault);
+    r.in_flight_source = "recovery";
+  }
 }
 
 }  // namespace xacoord::chaos

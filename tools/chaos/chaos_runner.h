@@ -1,19 +1,22 @@
 // `xacoord chaos`: its own MariaDB pair and coordinator (child processes), clients racing
-// pay and cancel, one fault per run from the menu, and after each run the checks: recovery
-// finishes, invariants 1-4 hold (reconcile), every acknowledged outcome stayed (invariant
-// 5), and no branch is left prepared.
+// pay and cancel on fresh orders (tools/workload), one fault per run from the menu, and
+// after each run the checks: recovery finishes, invariants 1-4 hold (reconcile), every
+// acknowledged outcome stayed (invariant 5), and no branch is left prepared. It counts the
+// transactions that moved money and what each fault found in flight (docs/reliability.md).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "tools/chaos/fault_schedule.h"
 #include "tools/chaos/report.h"
-#include "tools/chaos/workload.h"
 #include "tools/harness/local_pair.h"
 #include "tools/harness/serve_process.h"
+#include "tools/workload/history.h"
 
 namespace xacoord::chaos {
 
@@ -22,7 +25,7 @@ struct ChaosOptions {
   int runs = 12;
   std::chrono::milliseconds duration{4000};
   int clients = 8;
-  int orders_per_run = 24;
+  int accounts_per_client = 3;  // funded ones; each client has a poor one besides
   std::string faults = "all";
   std::string out_dir = "chaos-report";
   std::string var_dir;  // where the pair and the coordinator keep their data (default: a temp dir)
@@ -41,6 +44,7 @@ class ChaosRunner {
 
  private:
   struct Run;
+  std::string log_path() const;
   void start_coordinator(const std::string& crash_spec);
   void restart_coordinator_if_dead(Run& run);
   // Invariant 4 at the moment it is promised: right after a restarted coordinator says
@@ -48,12 +52,14 @@ class ChaosRunner {
   void check_nothing_prepared_after_ready(Run& run);
   RunResult run_one(int index, const Fault& fault);
   void inject(const Fault& fault, Run& run);
-  std::vector<std::int64_t> prepare_orders(const std::string& prefix);
+  void wait_for_crash_point(Run& run);
   // Polls until the coordinator is ready with nothing in doubt; records the time since
   // `fault_ended` as the run's recovery time (the longest, if several).
   void measure_recovery(Run& run, double fault_ended);
   void wait_recovered(Run& run);
-  void check(Run& run, const std::string& prefix, const std::vector<Op>& ops);
+  void check(Run& run, const std::string& prefix, const std::vector<workload::Op>& ops);
+  // Aborts from the event log, and what a crash point found in flight.
+  void count(Run& run, const std::vector<workload::Op>& ops);
   double now() const;  // seconds since the chaos began
 
   ChaosOptions options_;

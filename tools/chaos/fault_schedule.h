@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "coordinator/engine/crash_points.h"
+#include "common/crash_points.h"
 
 namespace xacoord::chaos {
 

@@ -11,9 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tools/chaos/workload.h"
+#include "tools/workload/history.h"
 
 namespace xacoord::chaos {
+
+using workload::Op;
 
 struct FinalOrder {
   std::string status;                      // PENDING | PAID | CANCELLED

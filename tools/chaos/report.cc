@@ -1,22 +1,16 @@
 #include "tools/chaos/report.h"
 
-#include "tools/report/svg_chart.h"
-
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "tools/report/number_text.h"
+#include "tools/report/svg_chart.h"
+
 namespace xacoord::chaos {
 namespace {
-
-std::string fixed(double v, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 struct AnomalySummary {
   std::size_t count = 0;
@@ -60,16 +54,43 @@ std::size_t ChaosReport::violations() const {
   return n;
 }
 
+std::size_t ChaosReport::random_faults_fired() const {
+  return static_cast<std::size_t>(std::count_if(runs.begin(), runs.end(), [](const RunResult& r) {
+    return r.random_fault && r.fault_fired;
+  }));
+}
+
+std::size_t ChaosReport::random_faults_finding_nothing() const {
+  return static_cast<std::size_t>(std::count_if(
+      runs.begin(), runs.end(), [](const RunResult& r) { return r.found_nothing_in_flight(); }));
+}
+
+bool ChaosReport::too_many_faults_found_nothing() const {
+  return static_cast<double>(random_faults_finding_nothing()) >
+         kMaxShareFindingNothing * static_cast<double>(random_faults_fired());
+}
+
 nlohmann::json ChaosReport::to_json() const {
+  auto sum = [this](std::size_t RunResult::*count) {
+    std::size_t n = 0;
+    for (const auto& r : runs)
+      n += r.*count;
+    return n;
+  };
   nlohmann::json runs_json = nlohmann::json::array();
-  std::size_t ops = 0, acks = 0, unanswered = 0;
   std::map<std::string, int> faults;
+  std::map<std::string, InFlight> in_flight_by_fault;
+  InFlight in_flight;
+  PhaseSamples phases;
   double worst_recovery = 0, total_recovery = 0;
   for (const auto& r : runs) {
-    ops += r.operations;
-    acks += r.acknowledged;
-    unanswered += r.unanswered;
-    if (r.fault_fired) faults[r.fault.substr(0, r.fault.find(':'))]++;
+    const std::string kind = r.fault.substr(0, r.fault.find(':'));
+    phases += r.phase_samples;
+    if (r.fault_fired) faults[kind]++;
+    if (r.in_flight_at_fault) {
+      in_flight += *r.in_flight_at_fault;
+      in_flight_by_fault[r.fault] += *r.in_flight_at_fault;
+    }
     worst_recovery = std::max(worst_recovery, r.recovery_seconds);
     total_recovery += r.recovery_seconds;
     nlohmann::json anomalies = nlohmann::json::array(), discrepancies = nlohmann::json::array();
@@ -77,16 +98,31 @@ nlohmann::json ChaosReport::to_json() const {
       anomalies.push_back({{"kind", a.kind}, {"example", a.example}});
     for (const auto& a : r.discrepancies)
       discrepancies.push_back({{"kind", a.kind}, {"example", a.example}});
-    runs_json.push_back({{"run", r.index},
-                         {"fault", r.fault},
-                         {"fault_fired", r.fault_fired},
-                         {"operations", r.operations},
-                         {"acknowledged", r.acknowledged},
-                         {"unanswered", r.unanswered},
-                         {"retries", r.retries},
-                         {"recovery_seconds", r.recovery_seconds},
-                         {"history_anomalies", anomalies},
-                         {"invariant_discrepancies", discrepancies}});
+    runs_json.push_back(
+        {{"run", r.index},
+         {"fault", r.fault},
+         {"fault_fired", r.fault_fired},
+         {"random_fault", r.random_fault},
+         {"transactions_committed", r.transactions_committed()},
+         {"pays_committed", r.pays_committed},
+         {"refunds_committed", r.refunds_committed},
+         {"cancels_committed", r.cancels_committed},
+         {"transactions_aborted", r.transactions_aborted},
+         {"transactions_refused", r.transactions_refused},
+         {"orders_created", r.orders_created},
+         {"in_flight_at_fault", r.in_flight_at_fault.value_or(InFlight{}).to_json()},
+         {"in_flight_measured", r.in_flight_at_fault.has_value()},
+         {"in_flight_source", r.in_flight_source},
+         {"found_nothing_in_flight", r.found_nothing_in_flight()},
+         {"requests_outstanding_at_fault", r.requests_outstanding_at_fault},
+         {"phase_samples", r.phase_samples.to_json()},
+         {"operations", r.operations},
+         {"acknowledged", r.acknowledged},
+         {"unanswered", r.unanswered},
+         {"retries", r.retries},
+         {"recovery_seconds", r.recovery_seconds},
+         {"history_anomalies", anomalies},
+         {"invariant_discrepancies", discrepancies}});
   }
   nlohmann::json by_kind = nlohmann::json::object();
   for (const auto& [kind, s] : summarize(runs)) {
@@ -94,14 +130,31 @@ nlohmann::json ChaosReport::to_json() const {
                      {"first", {{"run", s.first_run}, {"example", s.first}}},
                      {"worst_run", {{"run", s.worst_run}, {"count", s.worst_run_count}}}};
   }
+  nlohmann::json in_flight_by_fault_json = nlohmann::json::object();
+  for (const auto& [kind, f] : in_flight_by_fault)
+    in_flight_by_fault_json[kind] = f.to_json();
   return {{"seed", seed},
           {"command", command},
           {"unsafe", unsafe},
           {"totals",
            {{"runs", runs.size()},
-            {"operations", ops},
-            {"acknowledged", acks},
-            {"unanswered", unanswered},
+            {"transactions_committed",
+             sum(&RunResult::pays_committed) + sum(&RunResult::refunds_committed)},
+            {"pays_committed", sum(&RunResult::pays_committed)},
+            {"refunds_committed", sum(&RunResult::refunds_committed)},
+            {"cancels_committed", sum(&RunResult::cancels_committed)},
+            {"transactions_aborted", sum(&RunResult::transactions_aborted)},
+            {"transactions_refused", sum(&RunResult::transactions_refused)},
+            {"orders_created", sum(&RunResult::orders_created)},
+            {"in_flight_at_fault", in_flight.to_json()},
+            {"in_flight_at_fault_by_fault", in_flight_by_fault_json},
+            {"random_faults_fired", random_faults_fired()},
+            {"random_faults_found_nothing_in_flight", random_faults_finding_nothing()},
+            {"max_share_finding_nothing", kMaxShareFindingNothing},
+            {"phase_samples", phases.to_json()},
+            {"operations", sum(&RunResult::operations)},
+            {"acknowledged", sum(&RunResult::acknowledged)},
+            {"unanswered", sum(&RunResult::unanswered)},
             {"faults_fired", faults},
             {"violations", violations()},
             {"recovery_seconds_mean",
@@ -111,6 +164,20 @@ nlohmann::json ChaosReport::to_json() const {
           {"runs", runs_json}};
 }
 
+namespace {
+
+std::string phases_cell(const nlohmann::json& f) {
+  return std::to_string(f["before_prepare"].get<std::size_t>()) + " / " +
+         std::to_string(f["prepared_undecided"].get<std::size_t>()) + " / " +
+         std::to_string(f["decided_uncommitted"].get<std::size_t>());
+}
+
+std::string percent(double share) {
+  return report::fixed(share * 100, 1) + "%";
+}
+
+}  // namespace
+
 std::string ChaosReport::to_markdown(const std::string& svg_name) const {
   auto j = to_json();
   const auto& t = j["totals"];
@@ -119,13 +186,39 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
   md << "`" << command << "`\n\n";
   if (unsafe)
     md << "**UNSAFE baseline** (`serve --unsafe-no-2pc`): violations are expected here.\n\n";
-  md << "| runs | operations | acknowledged | unanswered | violations | recovery mean | recovery "
-        "max |\n";
-  md << "|---:|---:|---:|---:|---:|---:|---:|\n";
-  md << "| " << t["runs"] << " | " << t["operations"] << " | " << t["acknowledged"] << " | "
-     << t["unanswered"] << " | " << t["violations"] << " | "
-     << fixed(t["recovery_seconds_mean"].get<double>()) << " s | "
-     << fixed(t["recovery_seconds_max"].get<double>()) << " s |\n\n";
+  md << "## Under the faults\n\n";
+  md << "| runs | transactions committed (pays + refunds) | aborted | in flight at the faults "
+        "(before prepare / prepared, undecided / decided, uncommitted) | random faults that "
+        "found nothing in flight | violations |\n";
+  md << "|---:|---:|---:|---:|---:|---:|\n";
+  md << "| " << t["runs"] << " | " << t["transactions_committed"] << " (" << t["pays_committed"]
+     << " + " << t["refunds_committed"] << ") | " << t["transactions_aborted"] << " | "
+     << phases_cell(t["in_flight_at_fault"]) << " | " << t["random_faults_found_nothing_in_flight"]
+     << " of " << t["random_faults_fired"] << " | " << t["violations"] << " |\n\n";
+  if (too_many_faults_found_nothing()) {
+    md << "**FAILED: more than " << percent(kMaxShareFindingNothing)
+       << " of the random faults found no transaction in flight.**\n\n";
+  }
+  const auto& ps = t["phase_samples"];
+  md << "The phase gauge sampled through the runs, away from the faults (" << ps["samples"]
+     << " samples): every phase busy at once in "
+     << percent(ps["share_with_every_phase"].get<double>()) << ", nothing in flight in "
+     << percent(ps["share_with_none"].get<double>())
+     << ". Also committed: " << t["cancels_committed"] << " cancels of pending orders; "
+     << t["transactions_refused"]
+     << " transactions ended having written nothing (pays of final orders, replays).\n\n";
+  md << "In flight at the faults, by fault:\n\n| fault | before prepare | prepared, undecided | "
+        "decided, uncommitted |\n|---|---:|---:|---:|\n";
+  for (const auto& [kind, f] : t["in_flight_at_fault_by_fault"].items()) {
+    md << "| " << kind << " | " << f["before_prepare"] << " | " << f["prepared_undecided"] << " | "
+       << f["decided_uncommitted"] << " |\n";
+  }
+  md << "\n## Operations\n\n";
+  md << "| operations | acknowledged | unanswered | recovery mean | recovery max |\n";
+  md << "|---:|---:|---:|---:|---:|\n";
+  md << "| " << t["operations"] << " | " << t["acknowledged"] << " | " << t["unanswered"] << " | "
+     << report::fixed(t["recovery_seconds_mean"].get<double>(), 2) << " s | "
+     << report::fixed(t["recovery_seconds_max"].get<double>(), 2) << " s |\n\n";
   md << "Faults fired:";
   for (const auto& [kind, n] : t["faults_fired"].items())
     md << " " << kind << " " << n << ";";
@@ -143,13 +236,23 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
     }
     md << "\n";
   }
-  md << "## Runs\n\n| run | fault | fired | ops | acked | unanswered | recovery | violations |\n";
-  md << "|---:|---|:-:|---:|---:|---:|---:|---:|\n";
+  md << "## Runs\n\nIn flight: before prepare / prepared, undecided / decided, uncommitted "
+        "(from the phase gauge, or from recovery after a crash point).\n\n";
+  md << "| run | fault | fired | pays | refunds | aborted | in flight at the fault | ops | "
+        "acked | unanswered | recovery | violations |\n";
+  md << "|---:|---|:-:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n";
   for (const auto& r : runs) {
+    std::string in_flight = !r.fault_fired ? ""
+                            : !r.in_flight_at_fault
+                                ? "not measured"
+                                : phases_cell(r.in_flight_at_fault->to_json()) +
+                                      (r.in_flight_source == "recovery" ? " (recovery)" : "");
+    if (r.found_nothing_in_flight()) in_flight = "**nothing in flight** " + in_flight;
     md << "| " << r.index << " | " << r.fault << " | " << (r.fault_fired ? "yes" : "no") << " | "
-       << r.operations << " | " << r.acknowledged << " | " << r.unanswered << " | "
-       << fixed(r.recovery_seconds) << " s | " << r.anomalies.size() + r.discrepancies.size()
-       << " |\n";
+       << r.pays_committed << " | " << r.refunds_committed << " | " << r.transactions_aborted
+       << " | " << in_flight << " | " << r.operations << " | " << r.acknowledged << " | "
+       << r.unanswered << " | " << report::fixed(r.recovery_seconds, 2) << " s | "
+       << r.anomalies.size() + r.discrepancies.size() << " |\n";
   }
   return md.str();
 }

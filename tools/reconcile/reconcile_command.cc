@@ -1,7 +1,7 @@
 // `xacoord reconcile`: check the contract's invariants on two databases and report.
 #include <cstdio>
 
-#include "coordinator/app/flags.h"
+#include "common/flags.h"
 #include "participants/endpoint.h"
 #include "tools/reconcile/reconcile.h"
 #include "tools/tool_commands.h"

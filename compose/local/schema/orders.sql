@@ -26,3 +26,31 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   created_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   KEY idempotency_keys_by_age (created_at)
 ) ENGINE = InnoDB;
+
+-- The `outbox` architecture (docs/broker.md): the same two tables in both databases.
+-- A message written in the same local transaction as the change it announces; the relay
+-- publishes it to Redis and sets published_at only after Redis acknowledged it.
+CREATE TABLE IF NOT EXISTS outbox (
+  id              BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  msg_id          VARCHAR(64)  NOT NULL DEFAULT (UUID()),  -- unique over all time: the inbox key
+  topic           VARCHAR(64)  NOT NULL,            -- the stream it goes to
+  kind            VARCHAR(32)  NOT NULL DEFAULT '', -- what it asks or reports
+  payload         BLOB         NOT NULL,
+  created_at      TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  published_at    TIMESTAMP(6) NULL DEFAULT NULL,   -- NULL: not yet acknowledged by Redis
+  stream_entry_id VARCHAR(48)  NULL DEFAULT NULL,   -- the entry that holds it
+  UNIQUE KEY outbox_msg_id (msg_id),                -- named: duplicate errors say which key
+  KEY outbox_unpublished (published_at, topic, id)  -- the relay's claim: NULLs first
+) ENGINE = InnoDB;
+
+-- One row per message applied, written in the same local transaction as what the
+-- message changed: a message delivered twice is applied once.
+CREATE TABLE IF NOT EXISTS inbox (
+  id              BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  msg_id          VARCHAR(64)  NOT NULL,
+  topic           VARCHAR(64)  NOT NULL DEFAULT '',
+  stream_entry_id VARCHAR(48)  NOT NULL DEFAULT '',
+  processed_at    TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  UNIQUE KEY inbox_msg_id (msg_id),                 -- named: duplicate errors say which key
+  KEY inbox_by_age (processed_at)
+) ENGINE = InnoDB;

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "tests/coordinator/http/http_fixture.h"
-#include "tests/coordinator/http/prometheus_text.h"
+#include "tools/report/prometheus_text.h"
 
 namespace xacoord::test {
 namespace {
+
+using report::parse_prometheus_text;
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;

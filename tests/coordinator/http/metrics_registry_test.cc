@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "coordinator/observability/coordinator_metrics.h"
-#include "tests/coordinator/http/prometheus_text.h"
+#include "tools/report/prometheus_text.h"
 
 namespace xacoord::test {
 namespace {
+
+using report::parse_prometheus_text;
 
 TEST(MetricsRegistry, RendersCountersGaugesAndCumulativeHistograms) {
   metrics::Registry registry;

@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include "tests/coordinator/http/http_fixture.h"
-#include "tests/coordinator/http/prometheus_text.h"
+#include "tools/report/prometheus_text.h"
 #include "tests/support/shop.h"
 #include "tests/support/test_env.h"
 
 namespace xacoord::test {
 namespace {
+
+using report::parse_prometheus_text;
+using report::Scrape;
 
 Scrape scrape(HttpClient& c) {
   auto reply = c.get("/metrics");
@@ -95,6 +98,10 @@ TEST(MetricsScrapeTest, CountsMatchTheTransactionsDone) {
   EXPECT_EQ(value(after, "xacoord_http_requests_total{route=\"orders.cancel\",status=\"200\"}"), 2);
   // Nothing left in flight or in doubt; the pools are there.
   EXPECT_EQ(value(after, "xacoord_transactions_in_flight"), 0);
+  for (const char* phase : {"before_prepare", "prepared_undecided", "decided_uncommitted"}) {
+    EXPECT_EQ(value(after, std::string("xacoord_transactions_in_phase{phase=\"") + phase + "\"}"),
+              0);
+  }
   EXPECT_EQ(value(after, "xacoord_in_doubt_branches"), 0);
   EXPECT_EQ(value(after, "xacoord_ready"), 1);
   EXPECT_GT(value(after, "xacoord_pool_sessions_max{participant=\"orders\"}"), 0);

@@ -20,6 +20,7 @@
 #include "tests/support/shop.h"
 #include "tests/support/test_env.h"
 #include "tools/reconcile/reconcile.h"
+#include "tools/report/prometheus_text.h"
 
 namespace xacoord::test {
 
@@ -234,12 +235,7 @@ bool has_event(const std::string& log, const std::string& event, const std::stri
 }
 
 double gauge(HttpClient& client, const std::string& name) {
-  std::istringstream text(client.get("/metrics").body);
-  std::string line;
-  while (std::getline(text, line)) {
-    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
-  }
-  return -1;
+  return report::parse_prometheus_text(client.get("/metrics").body).value(name).value_or(-1);
 }
 
 }  // namespace xacoord::test

@@ -1,0 +1,129 @@
+#include "common/crash_points.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace xacoord {
+namespace crash_detail {
+
+std::atomic<bool> armed{false};
+namespace {
+
+// One armed fault: which point, and how many more visits until it fires.
+struct Armed {
+  std::optional<CrashPoint> point;
+  std::atomic<int> remaining{0};
+  bool due(CrashPoint reached) { return point == reached && remaining.fetch_sub(1) == 1; }
+};
+Armed crash;
+Armed stall;
+int stall_ms = 0;
+std::function<void(CrashPoint)> hook;
+
+void announce(const char* event, CrashPoint point) {
+  std::fprintf(stderr, "{\"event\":\"%s\",\"point\":\"%s\"}\n", event,
+               std::string(name_of(point)).c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+void reach(CrashPoint point) {
+  if (hook) {
+    hook(point);
+    return;
+  }
+  if (stall.due(point)) {
+    announce("stall_point", point);
+    std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms));
+  }
+  if (crash.due(point)) {
+    announce("crash_point", point);
+    ::kill(::getpid(), SIGKILL);
+    ::pause();  // SIGKILL is on its way; never run another line of the protocol
+  }
+}
+
+}  // namespace crash_detail
+
+std::string_view name_of(CrashPoint point) {
+  switch (point) {
+    case CrashPoint::kBeforePrepare:
+      return "before_prepare";
+    case CrashPoint::kAfterPrepareFirst:
+      return "after_prepare_first";
+    case CrashPoint::kAfterPrepareAll:
+      return "after_prepare_all";
+    case CrashPoint::kAfterDecisionLogged:
+      return "after_decision_logged";
+    case CrashPoint::kAfterCommitFirst:
+      return "after_commit_first";
+    case CrashPoint::kAfterCommitAll:
+      return "after_commit_all";
+    case CrashPoint::kBeforeRollback:
+      return "before_rollback";
+    case CrashPoint::kAfterRollbackFirst:
+      return "after_rollback_first";
+  }
+  return "unknown";
+}
+
+std::optional<CrashPoint> crash_point_from_name(std::string_view name) {
+  for (auto p : kAllCrashPoints) {
+    if (name_of(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::pair<CrashPoint, int> parse_spec(std::string_view spec) {
+  auto colon = spec.find(':');
+  auto point = crash_point_from_name(spec.substr(0, colon));
+  int n = 1;
+  bool count_ok = true;
+  if (colon != std::string_view::npos) {
+    auto digits = spec.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    count_ok = ec == std::errc() && end == digits.data() + digits.size() && n >= 1;
+  }
+  if (!point || !count_ok) {
+    std::string valid;
+    for (auto p : kAllCrashPoints)
+      valid += (valid.empty() ? "" : ", ") + std::string(name_of(p));
+    throw std::invalid_argument("bad fault point '" + std::string(spec) +
+                                "': expected <point>[:<n>] with n >= 1; points: " + valid);
+  }
+  return {*point, n};
+}
+
+}  // namespace
+
+void set_crash_hook(std::function<void(CrashPoint)> hook) {
+  crash_detail::hook = std::move(hook);
+  crash_detail::armed = static_cast<bool>(crash_detail::hook);
+}
+
+void arm_crash_point(std::string_view spec) {
+  auto [point, n] = parse_spec(spec);
+  crash_detail::crash.point = point;
+  crash_detail::crash.remaining = n;
+  crash_detail::armed = true;
+}
+
+void arm_stall_point(std::string_view spec, int stall_ms) {
+  auto [point, n] = parse_spec(spec);
+  crash_detail::stall.point = point;
+  crash_detail::stall.remaining = n;
+  crash_detail::stall_ms = stall_ms;
+  crash_detail::armed = true;
+}
+
+}  // namespace xacoord

@@ -1,0 +1,60 @@
+// Crash points (contract §5): XACOORD_CRASH_AT=<point>[:<n>] makes `xacoord serve`
+// SIGKILL itself the n-th time it reaches <point>, when --enable-fault-injection is given.
+// SIGKILL, not exit(): no destructor, no flush, no goodbye to the databases — exactly what
+// a power cut or the OOM killer does. When nothing is armed a crash point is one load
+// and one branch.
+//
+// Stall points use the same names: XACOORD_STALL_AT=<point>[:<n>] freezes the whole
+// coordinator for XACOORD_STALL_MS (default 3000) milliseconds the n-th time it reaches
+// <point>, after writing a "stall_point" event line. Tests watch for that line and then
+// kill a database or a session while the protocol is provably at that step.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+namespace xacoord {
+
+enum class CrashPoint {
+  kBeforePrepare,        // branches' statements done, no XA PREPARE sent
+  kAfterPrepareFirst,    // one branch prepared
+  kAfterPrepareAll,      // all branches prepared, commit decision not durable
+  kAfterDecisionLogged,  // commit decision fsynced, no XA COMMIT sent
+  kAfterCommitFirst,     // one branch committed
+  kAfterCommitAll,       // all branches committed, client not answered
+  kBeforeRollback,       // abort path, before any XA ROLLBACK
+  kAfterRollbackFirst,   // abort path, one branch rolled back
+};
+
+inline constexpr CrashPoint kAllCrashPoints[] = {
+    CrashPoint::kBeforePrepare,       CrashPoint::kAfterPrepareFirst,  CrashPoint::kAfterPrepareAll,
+    CrashPoint::kAfterDecisionLogged, CrashPoint::kAfterCommitFirst,   CrashPoint::kAfterCommitAll,
+    CrashPoint::kBeforeRollback,      CrashPoint::kAfterRollbackFirst,
+};
+
+std::string_view name_of(CrashPoint point);
+std::optional<CrashPoint> crash_point_from_name(std::string_view name);
+
+namespace crash_detail {
+extern std::atomic<bool> armed;
+void reach(CrashPoint point);
+}  // namespace crash_detail
+
+// Unit tests of the engine and recovery (tests/support/fakes): `hook` is called at every
+// crash point reached, instead of any armed crash or stall; an empty hook disarms.
+void set_crash_hook(std::function<void(CrashPoint)> hook);
+
+// Arms the crash point named by `spec` ("<point>" or "<point>:<n>", n >= 1).
+// Throws std::invalid_argument naming the valid points.
+void arm_crash_point(std::string_view spec);
+// Arms a stall at the point named by `spec` (same form), for `stall_ms` milliseconds.
+void arm_stall_point(std::string_view spec, int stall_ms);
+
+inline void crash_point(CrashPoint point) {
+  if (crash_detail::armed.load(std::memory_order_relaxed)) [[unlikely]]
+    crash_detail::reach(point);
+}
+
+}  // namespace xacoord

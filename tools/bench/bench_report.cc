@@ -1,0 +1,130 @@
+#include "tools/bench/bench_report.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "tools/report/number_text.h"
+#include "tools/report/svg_chart.h"
+
+namespace xacoord::bench {
+
+namespace {
+
+const BenchResult* find(const std::vector<BenchResult>& rs, Mode m, int c) {
+  for (const auto& r : rs) {
+    if (r.mode == m && r.concurrency == c) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+nlohmann::json BenchReport::to_json() const {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : results) {
+    nlohmann::json j{{"mode", name_of(r.mode)},
+                     {"concurrency", r.concurrency},
+                     {"transactions", r.transactions},
+                     {"errors", r.errors},
+                     {"seconds", r.seconds},
+                     {"throughput", r.throughput},
+                     {"p50_ms", r.p50_ms},
+                     {"p95_ms", r.p95_ms},
+                     {"p99_ms", r.p99_ms},
+                     {"latency_ms_percentiles", r.latency_ms_quantiles}};
+    if (r.coordinator_cpu >= 0) j["coordinator_cpu_cores"] = r.coordinator_cpu;
+    if (r.coordinator_rss_mib >= 0) j["coordinator_peak_rss_mib"] = r.coordinator_rss_mib;
+    rows.push_back(j);
+  }
+  nlohmann::json ratios = nlohmann::json::array();
+  std::map<int, bool> seen;
+  for (const auto& r : results) {
+    if (seen[r.concurrency]) continue;
+    seen[r.concurrency] = true;
+    auto x = find(results, Mode::kXacoord, r.concurrency),
+         f = find(results, Mode::kXaFloor, r.concurrency),
+         n = find(results, Mode::kNonAtomic, r.concurrency);
+    nlohmann::json j{{"concurrency", r.concurrency}};
+    if (x && f && f->throughput > 0) j["xacoord_over_floor"] = x->throughput / f->throughput;
+    if (x && f && f->p99_ms > 0) j["xacoord_p99_over_floor_p99"] = x->p99_ms / f->p99_ms;
+    if (f && n && n->throughput > 0) j["floor_over_non_atomic"] = f->throughput / n->throughput;
+    ratios.push_back(j);
+  }
+  return {{"command", command}, {"results", rows}, {"ratios", ratios}};
+}
+
+std::string BenchReport::to_table() const {
+  std::ostringstream out;
+  out << "| mode | conc | txn/s | p50 ms | p95 ms | p99 ms | errors | coordinator CPU | "
+         "coordinator RSS |\n";
+  out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& r : results) {
+    out << "| " << name_of(r.mode) << " | " << r.concurrency << " | "
+        << report::fixed(r.throughput, 0) << " | " << report::fixed(r.p50_ms, 2) << " | "
+        << report::fixed(r.p95_ms, 2) << " | " << report::fixed(r.p99_ms, 2) << " | " << r.errors
+        << " | "
+        << (r.coordinator_cpu >= 0 ? report::fixed(r.coordinator_cpu * 100, 0) + "% of a core" : "")
+        << " | "
+        << (r.coordinator_rss_mib >= 0 ? report::fixed(r.coordinator_rss_mib, 1) + " MiB" : "")
+        << " |\n";
+  }
+  out << "\n| conc | xacoord / floor (throughput) | xacoord p99 / floor p99 | floor / non-atomic "
+         "|\n|---:|---:|---:|---:|\n";
+  const auto json = to_json();  // kept alive: the loop walks into it
+  for (const auto& j : json["ratios"]) {
+    auto get = [&j](const char* k) {
+      return j.contains(k) ? report::fixed(j[k].get<double>(), 2) : std::string("-");
+    };
+    out << "| " << j["concurrency"] << " | " << get("xacoord_over_floor") << " | "
+        << get("xacoord_p99_over_floor_p99") << " | " << get("floor_over_non_atomic") << " |\n";
+  }
+  return out.str();
+}
+
+std::string BenchReport::throughput_svg() const {
+  // Concurrency levels sit at equal distances, whatever their values (1, 8, 32, 64).
+  std::vector<int> levels;
+  for (const auto& r : results) {
+    if (std::find(levels.begin(), levels.end(), r.concurrency) == levels.end())
+      levels.push_back(r.concurrency);
+  }
+  std::sort(levels.begin(), levels.end());
+  report::SvgChart chart(640, 320);
+  for (Mode m : {Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic}) {
+    report::SvgChart::Points points;
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      if (auto r = find(results, m, levels[i]))
+        points.emplace_back(static_cast<double>(i), r->throughput);
+    }
+    if (!points.empty()) chart.line(std::move(points), name_of(m));
+  }
+  std::vector<std::pair<double, std::string>> ticks;
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    ticks.emplace_back(static_cast<double>(i), std::to_string(levels[i]));
+  chart.x_range(0, std::max<double>(1, static_cast<double>(levels.size()) - 1));
+  chart.x_ticks(std::move(ticks));
+  chart.y_unit("txn/s");
+  chart.caption("throughput against concurrent clients");
+  return chart.render();
+}
+
+std::string BenchReport::latency_svg(int at) const {
+  report::SvgChart chart(640, 320);
+  for (Mode m : {Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic}) {
+    auto r = find(results, m, at);
+    if (!r || r->latency_ms_quantiles.empty()) continue;
+    report::SvgChart::Points points;
+    for (std::size_t i = 0; i < r->latency_ms_quantiles.size(); ++i) {
+      points.emplace_back(static_cast<double>(i + 1), r->latency_ms_quantiles[i]);
+    }
+    chart.line(std::move(points), name_of(m));
+  }
+  chart.x_range(0, 100);
+  chart.x_ticks({{50, "p50"}, {90, "p90"}, {99, "p99"}});
+  chart.y_unit("ms");
+  chart.caption("latency percentiles at " + std::to_string(at) + " concurrent clients");
+  return chart.render();
+}
+
+}  // namespace xacoord::bench

@@ -1,0 +1,38 @@
+// What `xacoord bench` prepares before it measures: funded accounts and pending orders,
+// inserted in bulk straight into the databases, and a coordinator of its own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "participants/connection.h"
+#include "tools/bench/pay_drivers.h"
+#include "tools/harness/serve_process.h"
+
+namespace xacoord::bench {
+
+struct BenchOptions;
+
+// A session with a read timeout long enough for bulk inserts.
+std::unique_ptr<db::Connection> connect_for_setup(const std::string& url);
+
+// Accounts with more money than any run can spend, so no pay is refused.
+std::vector<std::string> create_accounts(const BenchOptions& o, const std::string& run_id);
+
+// `count` PENDING orders spread round-robin over the accounts, inserted in bulk before
+// the measurement starts (auto-increment ids of one multi-row insert are consecutive).
+std::vector<PayTarget> create_orders(const BenchOptions& o,
+                                     const std::vector<std::string>& accounts, std::size_t count);
+
+struct BenchCoordinator {
+  std::unique_ptr<harness::ServeProcess> process;
+  std::uint16_t port = 0;
+};
+
+// `xacoord serve` on the benchmark's databases, its pool sized for `max_concurrency`.
+BenchCoordinator start_coordinator(const BenchOptions& o, int max_concurrency);
+
+}  // namespace xacoord::bench

@@ -1,0 +1,126 @@
+#include "tools/bench/measurement.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "tools/bench/bench_runner.h"
+#include "tools/bench/process_stats.h"
+#include "tools/report/progress_bar.h"
+
+namespace xacoord::bench {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+Sample measure(const BenchOptions& o, Mode mode, int concurrency,
+               const std::vector<PayTarget>& targets, const BenchCoordinator& coordinator) {
+  auto driver_for = [&](int thread) {
+    DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port,
+                      std::to_string(thread)};
+    return make_driver(mode, setup);
+  };
+  std::vector<std::unique_ptr<PayDriver>> drivers;
+  for (int i = 0; i < concurrency; ++i)
+    drivers.push_back(driver_for(i));
+  std::atomic<std::size_t> next{0}, errors{0};
+  std::atomic<std::uint64_t> sequence{
+      static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
+  std::vector<Latencies> latencies(static_cast<std::size_t>(concurrency));
+  std::atomic<bool> go{false};
+  const int pid = mode == Mode::kXacoord ? coordinator.process->pid() : 0;
+  std::vector<std::thread> threads;
+  Clock::time_point began, end;
+  for (int i = 0; i < concurrency; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load())
+        std::this_thread::yield();
+      auto& driver = drivers[static_cast<std::size_t>(i)];
+      for (;;) {
+        std::size_t k = next.fetch_add(1);
+        if (k >= targets.size() || Clock::now() >= end) break;
+        auto t0 = Clock::now();
+        bool ok = false;
+        try {
+          ok = driver->pay(targets[k], sequence.fetch_add(1));
+        } catch (const std::exception&) {
+          // a fresh session rolls back whatever the failed one left unprepared
+          driver = driver_for(i);
+        }
+        if (ok) {
+          latencies[static_cast<std::size_t>(i)].add(
+              std::chrono::duration<double>(Clock::now() - t0).count());
+        } else {
+          errors++;
+        }
+      }
+    });
+  }
+  double cpu_before = pid ? cpu_seconds(pid) : 0;
+  began = Clock::now();
+  end = began + o.duration;
+  go = true;
+  // Sample the coordinator's memory while the clients run: the peak of this measurement,
+  // with `concurrency` transactions in flight.
+  double peak_rss = -1;
+  report::ProgressBar bar(o.progress);
+  while (Clock::now() < end) {
+    if (pid) peak_rss = std::max(peak_rss, rss_mib(pid));
+    char caption[96];
+    std::snprintf(caption, sizeof caption, "%-10s x%-4d %zu paid", name_of(mode), concurrency,
+                  next.load());
+    bar.draw(std::chrono::duration<double>(Clock::now() - began) / o.duration, caption);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (auto& t : threads)
+    t.join();
+  double wall = std::chrono::duration<double>(Clock::now() - began).count();
+  bar.clear();
+
+  Sample sample;
+  for (const auto& l : latencies)
+    sample.latencies.merge(l);
+  sample.errors = errors.load();
+  sample.seconds = wall;
+  if (pid) {
+    sample.coordinator_cpu = (cpu_seconds(pid) - cpu_before) / wall;
+    sample.coordinator_rss_mib = peak_rss;
+  }
+  return sample;
+}
+
+BenchResult summarize(Mode mode, int concurrency, std::vector<Sample>& samples) {
+  BenchResult r;
+  r.mode = mode;
+  r.concurrency = concurrency;
+  Latencies all;
+  std::vector<double> rates, cpus;
+  for (auto& s : samples) {
+    all.merge(s.latencies);
+    r.errors += s.errors;
+    r.seconds += s.seconds;
+    rates.push_back(s.throughput());
+    if (s.coordinator_cpu >= 0) cpus.push_back(s.coordinator_cpu);
+    r.coordinator_rss_mib = std::max(r.coordinator_rss_mib, s.coordinator_rss_mib);
+  }
+  r.transactions = all.count();
+  r.throughput = median(rates);
+  if (!cpus.empty()) r.coordinator_cpu = median(cpus);
+  r.p50_ms = all.quantile(0.50) * 1000;
+  r.p95_ms = all.quantile(0.95) * 1000;
+  r.p99_ms = all.quantile(0.99) * 1000;
+  for (int q = 1; q <= 99; ++q)
+    r.latency_ms_quantiles.push_back(all.quantile(q / 100.0) * 1000);
+  return r;
+}
+
+}  // namespace xacoord::bench

@@ -1,0 +1,29 @@
+// What a fault of the menu does to the processes. Every fault but a crash point runs the
+// same way (chaos_runner.cc): wait for its instant, count what is in flight, strike,
+// hold for its length, and end — `strikes()` times over for the faults that repeat.
+#pragma once
+
+#include <memory>
+
+#include "tools/chaos/fault_schedule.h"
+#include "tools/harness/local_pair.h"
+#include "tools/harness/serve_process.h"
+
+namespace xacoord::chaos {
+
+class FaultAction {
+ public:
+  virtual ~FaultAction() = default;
+  // How many times strike() runs, `Fault::length` apart.
+  virtual int strikes() const { return 1; }
+  // Returns whether it hit anything (KILL CONNECTION may find no session of ours).
+  virtual bool strike() = 0;
+  // After the last strike and its hold: what undoes the fault, if anything does.
+  virtual void end() {}
+};
+
+// For every kind but FaultKind::kCrashAt, which the coordinator fires itself.
+std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::LocalPair& pair,
+                                               harness::ServeProcess& coordinator);
+
+}  // namespace xacoord::chaos

@@ -1,0 +1,58 @@
+// Transactions in flight when a fault struck, by the phase a crash finds them in
+// (docs/reliability.md, "In flight at the fault"): nothing prepared yet, a branch prepared
+// without a durable commit decision, or decided and not committed on every branch.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/chaos/coordinator_events.h"
+#include "tools/workload/history.h"
+
+namespace xacoord::chaos {
+
+struct InFlight {
+  std::size_t before_prepare = 0;
+  std::size_t prepared_undecided = 0;
+  std::size_t decided_uncommitted = 0;
+
+  std::size_t total() const { return before_prepare + prepared_undecided + decided_uncommitted; }
+  InFlight& operator+=(const InFlight& other);
+  nlohmann::json to_json() const;  // {"before_prepare": n, "prepared_undecided": n, ...}
+};
+
+// Samples of the phase gauge taken through a run, away from the faults: how often each
+// phase had a transaction in it (the workload's promise: every phase busy at every instant).
+struct PhaseSamples {
+  std::size_t samples = 0;
+  std::size_t with_before_prepare = 0;
+  std::size_t with_prepared_undecided = 0;
+  std::size_t with_decided_uncommitted = 0;
+  std::size_t with_every_phase = 0;
+  std::size_t with_none = 0;
+
+  void add(const InFlight& sample);
+  PhaseSamples& operator+=(const PhaseSamples& other);
+  nlohmann::json to_json() const;  // the counts, and each as a share of the samples
+};
+
+// From a scrape of GET /metrics: the gauge xacoord_transactions_in_phase, sampled right
+// before a fault strikes. nullopt if the scrape does not have it.
+std::optional<InFlight> in_flight_from_metrics(const std::string& scrape);
+
+// For a crash the coordinator fired itself, where no scrape can come first: what the
+// restarted coordinator's recovery found (open decisions were decided and uncommitted,
+// transactions it rolls back were prepared and undecided), and the rest of the requests
+// outstanding at the kill as before prepare — an upper bound, as some of those requests
+// may not have begun a transaction yet.
+InFlight in_flight_from_recovery(const RecoveryFound& found, std::size_t requests_outstanding);
+
+// Requests of the history sent at or before `at` (seconds since the run began) and not
+// answered by then: what the clients were waiting for at that instant.
+std::size_t requests_outstanding_at(const std::vector<workload::Op>& ops, double at);
+
+}  // namespace xacoord::chaos
