@@ -16,7 +16,7 @@
  * participants), Operators (forced decisions).
  *
  * Macros (spin -D...):
- *   OLD_FORCE        Resolver::force as coded before the fix (it can split a transaction);
+ *   OLD_FORCE        ForcedDecisions::force as coded before the fix (it can split a transaction);
  *                    without it, the fixed force of docs/model.md.
  *   MAXCRASH         coordinator crashes (default 1).
  *   MAXLOSS          sessions lost to a fault: KILL CONNECTION, a server restart
@@ -168,9 +168,9 @@ bit  g_hc, g_hr;   /* a forced commit / rollback was ever durable (ghosts: never
 
 /* ---- the coordinator's memory: lost at each crash ---- */
 byte o_st[NOBJ];   /* Transaction objects: state */
-byte o_pend[NOBJ]; /* their phase_two_pending */
+byte o_pend[NOBJ]; /* their branches with recovery */
 bit  o_forced[NOBJ];
-byte reg = NONE;   /* TxnRegistry: the object the transaction's id maps to */
+byte reg = NONE;   /* TransactionTable: the object the transaction's id maps to */
 byte wk[2];        /* recovery work per participant: bit k = object k has its branch here */
 byte sus[2];       /* orphan suspects: 0 no, 1 seen, 2 seen and the grace has elapsed */
 bit  recovered;    /* start-up recovery finished: /healthz ready */
@@ -268,8 +268,8 @@ inline apply(ay_t, ay_m) {
   fi
 }
 
-/* Resolver::adopt: a new Transaction object, registered under the id (replacing what the
- * registry held), each of its branches queued for phase two. */
+/* PhaseTwoRetry::adopt: a new Transaction object, registered under the id (replacing what the
+ * table held), each of its branches queued for phase two. */
 inline adopt(a_c, a_m, a_f, a_k) {
   a_k = 1;
   do
@@ -292,7 +292,8 @@ inline adopt(a_c, a_m, a_f, a_k) {
   reg = a_k
 }
 
-/* Resolver::completed */
+/* PhaseTwoRetry::completed, Transaction::branch_done; FINISHED once the object is final
+ * if it is recorded (a commit, or forced: TransactionTable::finished) */
 inline completed(c_p, c_k, c_c) {
   wk[c_p] = wk[c_p] & (255 - (1 << c_k));
   o_pend[c_k]--;
@@ -429,7 +430,7 @@ inline rollback_without_session(rw_i) {
 }
 
 /* TwoPhaseCommit (coordinator/engine/two_phase_commit.cc) running the pay
- * (coordinator/domain/pay_and_cancel.cc). */
+ * (XaArchitecture::pay_in, coordinator/architectures/xa/xa_architecture.cc). */
 active proctype Engine() {
 end:
   do
@@ -540,7 +541,7 @@ end:
 
 /* ---------------------------------------------------------------- recovery */
 
-/* One attempt of Resolver::drive on participant dp (Resolver::attempt, then completed):
+/* One attempt of PhaseTwoRetry::drive on participant dp (attempt, then completed):
  * phase two of a queued branch from a session of recovery's own. Backoff and jitter are
  * abstracted away: any queued branch may be tried at any time. An attempt that gets
  * XAER_NOTA while XA RECOVER still lists the branch (attached to a session that lives)
@@ -570,7 +571,7 @@ inline attempt(dp) {
   k = 0; c = 0
 }
 
-/* Resolver::drive, one loop per participant (one process: every step here ends a branch's
+/* PhaseTwoRetry::drive, one loop per participant (one process: every step here ends a branch's
  * phase two, so neither loop can starve the other forever). */
 active proctype Drive() {
   byte k;
@@ -582,7 +583,7 @@ end:
   od
 }
 
-/* Resolver::scan_orphans for server p (branch mask m), after its XA RECOVER listed the
+/* OrphanScan::scan for server p (branch mask m), after its XA RECOVER listed the
  * branch: skip it if a live transaction owns it (fixed: or a force has marked it); else
  * the two-scan rule: the first sighting makes it a suspect, a sighting after the grace
  * finishes it as the log says now (must_commit: commit; else presumed abort). */
@@ -594,7 +595,7 @@ inline scan_decide(sd_p, sd_m) {
      :: sus[sd_p] == 0 -> sus[sd_p] = 1;
         printf("MSC: orphan scan: %e is a suspect\n", BR(sd_p))
      :: sus[sd_p] == 1 -> skip
-     :: sus[sd_p] == 2 -> sus[sd_p] = 0; adopt(d_open, sd_m, 0, k);
+     :: sus[sd_p] == 2 -> sus[sd_p] = 0; adopt(d_open, sd_m, d_heur != 0, k);
         if
         :: d_open -> printf("MSC: orphan scan adopts a commit of %e\n", BR(sd_p))
         :: else -> printf("MSC: orphan scan adopts a rollback of %e\n", BR(sd_p))
@@ -614,12 +615,12 @@ inline kill_marked(km_i) {
   fi
 }
 
-/* Coordinator::recover_then_scan: Resolver::recover_at_startup, then scan_orphans forever. */
+/* Coordinator::recover_then_serve: StartupRecovery::run, then OrphanScan::scan forever. */
 active proctype Recovery() {
   byte k;
 end:
   do
-  /* recover_at_startup reads the log's state first */
+  /* StartupRecovery::run loads the decision store's state first */
   :: atomic { r_pc == R_READ -> r_open = d_open; r_br = d_br; r_heur = d_heur; r_pc = R_LIST0 }
   /* each server: kill the marked sessions of earlier runs, then XA RECOVER */
   :: atomic {
@@ -663,7 +664,7 @@ end:
        printf("MSC: start-up recovery finished\n")
      }
   /* the scan, per server: XA RECOVER lists the branch; then, after that wait, the log's
-   * state and the registry decide. The two servers' scans run independently here (in the
+   * state and the transaction table decide. The two servers' scans run independently here (in the
    * code one follows the other: a subset of these interleavings). A listing that shows
    * nothing only forgets the suspect, so it is one step, taken only when there is one. */
   :: atomic { r_pc == R_SCAN && !r_sl[0] && xa[0] == X_PREPARED -> r_sl[0] = 1 }
@@ -677,7 +678,7 @@ end:
 
 /* ---------------------------------------------------------------- forced decisions */
 
-/* The checks Resolver::force makes on the log's state and the registry's entry kn. True:
+/* The checks ForcedDecisions::force makes on the store's state and the table's entry kn. True:
  * go on and list the servers. False: answered at once, refused (live here; contradicts a
  * logged decision, an earlier force, or an abort here) or "recovery is already doing it;
  * retrying now", which logs nothing. Either way nothing changes, so a request that fails
@@ -702,7 +703,7 @@ end:
   (!issued[f] && (xa[0] == X_PREPARED || xa[1] == X_PREPARED) && COMMIT_ALLOWED(c) && \
    (recovered || !OPERATOR_WAITS))
 
-/* One step of Resolver::force requested by operator f, who forces a commit (f = 0, c = 1)
+/* One step of ForcedDecisions::force requested by operator f, who forces a commit (f = 0, c = 1)
  * or a rollback (f = 1, c = 0); f_pc[f] says where the request is. */
 inline force_step(f, c) {
   if
