@@ -71,6 +71,8 @@ std::string_view name_of(CrashPoint point) {
       return "before_rollback";
     case CrashPoint::kAfterRollbackFirst:
       return "after_rollback_first";
+    case CrashPoint::kStartupRecovery:
+      return "startup_recovery";
   }
   return "unknown";
 }
@@ -79,6 +81,7 @@ std::optional<CrashPoint> crash_point_from_name(std::string_view name) {
   for (auto p : kAllCrashPoints) {
     if (name_of(p) == name) return p;
   }
+  if (name == name_of(CrashPoint::kStartupRecovery)) return CrashPoint::kStartupRecovery;
   return std::nullopt;
 }
 

@@ -26,6 +26,7 @@ enum class CrashPoint {
   kAfterCommitAll,       // all branches committed, client not answered
   kBeforeRollback,       // abort path, before any XA ROLLBACK
   kAfterRollbackFirst,   // abort path, one branch rolled back
+  kStartupRecovery,      // start-up: the node lock taken, nothing listed yet (a stall point)
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {

@@ -24,4 +24,12 @@ class DecisionNotRecorded : public std::runtime_error {
 // The message of an exception, for logs, transaction records and problem bodies.
 std::string describe(const std::exception_ptr& error);
 
+// The outcome could not be told (a one-phase commit whose answer was lost, and a server
+// that stayed unreachable while it was read back): the client must retry with its
+// Idempotency-Key, and reads the outcome then.
+class OutcomeUnknown : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace xacoord

@@ -61,7 +61,8 @@ void thread_end() {
   driver()->threadEnd();
 }
 
-std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, const Timeouts& timeouts) {
+std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, const Timeouts& timeouts,
+                                             const std::optional<SessionOwner>& owner) {
   std::unique_ptr<Connection> c(new Connection());
   guarded("connect to " + endpoint.address(), [&] {
     sql::ConnectOptionsMap options;
@@ -78,12 +79,9 @@ std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, const Tim
     c->conn_.reset(driver()->connect(options));
     c->stmt_.reset(c->conn_->createStatement());
   });
-  // The session's id comes along with its settings (one round trip), so a deadline can
-  // interrupt the session's statement from another session without asking it first.
-  auto results = c->batch(
-      {"SET SESSION innodb_lock_wait_timeout = " + std::to_string(timeouts.lock_wait_seconds),
-       "SELECT CONNECTION_ID()"});
-  c->connection_id_ = as_int((*results[1])[0], 0);
+  // The session's identity comes along with its settings (one round trip), so a deadline
+  // can interrupt its statement, and recovery end it, from another session.
+  c->identity_ = opened_session(c->batch(opening_sql(timeouts, owner)), endpoint.address());
   return c;
 }
 
@@ -159,11 +157,6 @@ std::vector<Xid> Connection::xa_recover() {
 
 void Connection::ping() {
   query("SELECT 1");
-}
-
-std::int64_t Connection::connection_id() {
-  if (!connection_id_) connection_id_ = as_int(query("SELECT CONNECTION_ID()")[0], 0);
-  return *connection_id_;
 }
 
 std::int64_t Connection::last_insert_id() {

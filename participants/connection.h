@@ -16,6 +16,7 @@
 
 #include "participants/endpoint.h"
 #include "participants/rows.h"
+#include "participants/server_session.h"
 #include "protocol/xid.h"
 
 namespace sql {
@@ -32,8 +33,11 @@ void thread_end();
 
 class Connection {
  public:
-  // Connects and prepares the session (lock wait timeout). Throws DbError.
-  static std::unique_ptr<Connection> open(const Endpoint& endpoint, const Timeouts& timeouts);
+  // Connects and prepares the session (lock wait timeout), learns who it is on the server
+  // and, with a node id, registers it there (participants/server_session.h). Throws
+  // DbError, or UnsupportedServer for a server that loses prepared branches.
+  static std::unique_ptr<Connection> open(const Endpoint& endpoint, const Timeouts& timeouts,
+                                          const std::optional<SessionOwner>& owner = {});
   ~Connection();
 
   Connection(const Connection&) = delete;
@@ -59,14 +63,15 @@ class Connection {
 
   void ping();
   // The server's id for this session (KILL QUERY when a deadline passes; tests).
-  std::int64_t connection_id();
+  std::int64_t connection_id() const { return identity_.id; }
+  const ServerSession& identity() const { return identity_; }
   std::int64_t last_insert_id();
 
  private:
   Connection() = default;
   std::unique_ptr<sql::Connection> conn_;
   std::unique_ptr<sql::Statement> stmt_;
-  std::optional<std::int64_t> connection_id_;
+  ServerSession identity_;
 };
 
 }  // namespace xacoord::db

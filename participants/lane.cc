@@ -2,12 +2,24 @@
 
 namespace xacoord::db {
 
-Lane::Lane(std::string participant, Endpoint endpoint, Timeouts timeouts, std::size_t index)
+Lane::Lane(std::string participant, Endpoint endpoint, Timeouts timeouts, std::size_t index,
+           std::optional<SessionOwner> owner)
     : participant_(std::move(participant)),
       endpoint_(std::move(endpoint)),
       timeouts_(timeouts),
       index_(index),
+      owner_(std::move(owner)),
       thread_([this] { loop(); }) {}
+
+ServerSession Lane::identity() const {
+  std::lock_guard lock(identity_mutex_);
+  return identity_;
+}
+
+ServerSession Lane::last_identity() const {
+  std::lock_guard lock(identity_mutex_);
+  return last_identity_;
+}
 
 Lane::~Lane() {
   {
@@ -29,17 +41,24 @@ void Lane::post(std::function<void()> task) {
 Connection& Lane::connection() {
   if (!connection_) {
     try {
-      connection_ = Connection::open(endpoint_, timeouts_);
+      connection_ = Connection::open(endpoint_, timeouts_, owner_);
     } catch (const DbError& e) {
       throw DbError::opening_session_failed(e);
     }
     session_id_.store(connection_->connection_id(), std::memory_order_release);
+    std::lock_guard lock(identity_mutex_);
+    identity_ = connection_->identity();
+    last_identity_ = identity_;
   }
   return *connection_;
 }
 
 void Lane::drop_connection() {
   session_id_.store(0, std::memory_order_release);
+  {
+    std::lock_guard lock(identity_mutex_);
+    identity_ = ServerSession{};
+  }
   connection_.reset();
 }
 

@@ -30,12 +30,16 @@
 #include "participants/connection.h"
 #include "participants/db_error.h"
 #include "participants/endpoint.h"
+#include "participants/server_session.h"
 
 namespace xacoord::db {
 
 class Lane {
  public:
-  Lane(std::string participant, Endpoint endpoint, Timeouts timeouts, std::size_t index);
+  // `owner`: the coordinator node (and run) whose session this is; it is registered on its server
+  // (participants/server_session.h). Empty for tools.
+  Lane(std::string participant, Endpoint endpoint, Timeouts timeouts, std::size_t index,
+       std::optional<SessionOwner> owner = {});
   ~Lane();  // runs what is queued, closes the session, joins the thread
 
   Lane(const Lane&) = delete;
@@ -55,6 +59,10 @@ class Lane {
   std::size_t index() const { return index_; }
   // The server's id of the lane's current session, 0 while it has none. Any thread.
   std::int64_t session_id() const { return session_id_.load(std::memory_order_acquire); }
+  // Its id and client address on the server (empty while it has none). Any thread.
+  ServerSession identity() const;
+  // The current session's, or the last one's after it was dropped. Any thread.
+  ServerSession last_identity() const;
 
  private:
   void loop();
@@ -63,8 +71,12 @@ class Lane {
   const Endpoint endpoint_;
   const Timeouts timeouts_;
   const std::size_t index_;
+  const std::optional<SessionOwner> owner_;
   std::unique_ptr<Connection> connection_;  // lane thread only
   std::atomic<std::int64_t> session_id_{0};
+  mutable std::mutex identity_mutex_;
+  ServerSession identity_;       // guarded by identity_mutex_
+  ServerSession last_identity_;  // guarded by identity_mutex_
 
   std::mutex mutex_;
   std::condition_variable wake_;

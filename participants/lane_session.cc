@@ -11,8 +11,9 @@ namespace xacoord::db {
 
 namespace asio = boost::asio;
 
-LaneSession::LaneSession(std::string label, Endpoint endpoint, Timeouts timeouts)
-    : lane_(std::move(label), std::move(endpoint), timeouts, 0) {}
+LaneSession::LaneSession(std::string label, Endpoint endpoint, Timeouts timeouts,
+                         std::optional<SessionOwner> owner)
+    : lane_(std::move(label), std::move(endpoint), timeouts, 0, std::move(owner)) {}
 
 asio::awaitable<Results> LaneSession::batch(std::vector<std::string> statements) {
   auto executor = co_await asio::this_coro::executor;
@@ -45,12 +46,15 @@ void LaneSession::close() {
 }
 
 LaneSessionFactory::LaneSessionFactory(std::string participant, Endpoint endpoint,
-                                       Timeouts timeouts)
-    : participant_(std::move(participant)), endpoint_(std::move(endpoint)), timeouts_(timeouts) {}
+                                       Timeouts timeouts, std::optional<SessionOwner> owner)
+    : participant_(std::move(participant)),
+      endpoint_(std::move(endpoint)),
+      timeouts_(timeouts),
+      owner_(std::move(owner)) {}
 
 std::unique_ptr<Session> LaneSessionFactory::make_session(const std::string& purpose,
                                                           const Timeouts& timeouts) {
-  return std::make_unique<LaneSession>(participant_ + "/" + purpose, endpoint_, timeouts);
+  return std::make_unique<LaneSession>(participant_ + "/" + purpose, endpoint_, timeouts, owner_);
 }
 
 }  // namespace xacoord::db

@@ -14,11 +14,13 @@ namespace xacoord::db {
 
 class LaneSession final : public Session {
  public:
-  LaneSession(std::string label, Endpoint endpoint, Timeouts timeouts);
+  LaneSession(std::string label, Endpoint endpoint, Timeouts timeouts,
+              std::optional<SessionOwner> owner = {});
 
   boost::asio::awaitable<Results> batch(std::vector<std::string> statements) override;
   void close() override;
-  std::int64_t server_session_id() const override { return lane_.session_id(); }
+  ServerSession server_session() const override { return lane_.identity(); }
+  ServerSession last_server_session() const override { return lane_.last_identity(); }
   const std::string& label() const override { return lane_.participant(); }
 
  private:
@@ -27,7 +29,10 @@ class LaneSession final : public Session {
 
 class LaneSessionFactory final : public SessionFactory {
  public:
-  LaneSessionFactory(std::string participant, Endpoint endpoint, Timeouts timeouts);
+  // With `owner`, every session registers itself on its server
+  // (participants/server_session.h).
+  LaneSessionFactory(std::string participant, Endpoint endpoint, Timeouts timeouts,
+                     std::optional<SessionOwner> owner = {});
 
   const std::string& participant() const override { return participant_; }
   std::string address() const override { return endpoint_.address(); }
@@ -41,6 +46,7 @@ class LaneSessionFactory final : public SessionFactory {
   const std::string participant_;
   const Endpoint endpoint_;
   const Timeouts timeouts_;
+  const std::optional<SessionOwner> owner_;
 };
 
 }  // namespace xacoord::db

@@ -50,6 +50,22 @@ std::string mark_paid_sql(std::int64_t order_id, const std::string& txn_id) {
          " WHERE order_id = " + std::to_string(order_id) + " AND status = 'PENDING'";
 }
 
+std::string cancel_txn_sql(std::int64_t order_id) {
+  return "SELECT cancel_txn_id FROM orders WHERE order_id = " + std::to_string(order_id);
+}
+
+bool cancelled_by(const Rows& rows, const std::string& txn_id) {
+  return rows.size() == 1 && rows[0][0] && *rows[0][0] == txn_id;
+}
+
+std::string answer_body_sql(const std::string& key) {
+  return "SELECT response FROM idempotency_keys WHERE idem_key = " + hex_literal(key);
+}
+
+bool answer_is(const Rows& rows, const std::string& body) {
+  return rows.size() == 1 && rows[0][0] && *rows[0][0] == body;
+}
+
 std::string mark_cancelled_sql(std::int64_t order_id, const std::string& txn_id, bool refunded) {
   return "UPDATE orders SET status = 'CANCELLED', cancel_txn_id = " + quote(txn_id) +
          ", refunded = " + (refunded ? "1" : "0") + " WHERE order_id = " + std::to_string(order_id);

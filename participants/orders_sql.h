@@ -51,6 +51,12 @@ std::int64_t created_order_id(const Results& results);
 std::int64_t create_order(Connection& c, const std::string& account_id, std::int64_t amount_cents);
 
 std::string mark_paid_sql(std::int64_t order_id, const std::string& txn_id);
+// Which transaction cancelled the order (read back after a lost one-phase commit).
+std::string cancel_txn_sql(std::int64_t order_id);
+bool cancelled_by(const Rows& rows, const std::string& txn_id);
+// The stored answer's body under a key (read back after a lost one-phase commit).
+std::string answer_body_sql(const std::string& key);
+bool answer_is(const Rows& rows, const std::string& body);
 std::string mark_cancelled_sql(std::int64_t order_id, const std::string& txn_id, bool refunded);
 
 // Non-locking read of a stored answer; keys older than `retention` come back expired.

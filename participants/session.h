@@ -30,6 +30,7 @@
 
 #include "participants/endpoint.h"
 #include "participants/rows.h"
+#include "participants/server_session.h"
 
 namespace xacoord::db {
 
@@ -47,9 +48,13 @@ class Session {
   // batch, which reconnects.
   virtual void close() = 0;
 
-  // The server's id of the current connection (what KILL takes); 0 while none is open.
-  // Any thread.
-  virtual std::int64_t server_session_id() const = 0;
+  // Who the current connection is on its server (what KILL takes, checked against its
+  // client address: participants/server_session.h); empty while none is open. Any thread.
+  virtual ServerSession server_session() const = 0;
+  std::int64_t server_session_id() const { return server_session().id; }
+  // The connection the last batch ran on, also after it was closed or lost: what recovery
+  // ends from another session when this one was abandoned with a branch on it.
+  virtual ServerSession last_server_session() const = 0;
 
   // For logs: "<participant>/<purpose>".
   virtual const std::string& label() const = 0;

@@ -40,6 +40,11 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("node-lock-wait-seconds",
         "how long a start waits for the node id's lock held by a coordinator that just died",
         &node_lock_wait_seconds, 0, 600);
+  f.add("node-lock-stale-seconds",
+        "a node lock held by an earlier run's session idle this long is taken for a dead host's "
+        "and ended; this run decides only while it confirmed its lock within half of it "
+        "(docs/recovery.md, \"The node's fence\")",
+        &node_lock_stale_seconds, 4, 3600);
   f.add("idempotency-retention", "how long Idempotency-Key answers are kept",
         &idempotency_retention);
   f.add("http-read-timeout", "time a client has to send each request", &http_read_timeout);

@@ -17,8 +17,9 @@ struct ServeConfig {
   std::string payments = "mysql://root@127.0.0.1:3317/xa_payments";
   std::string node_id = "1";
   bool enable_fault_injection = false;
-  std::string architecture = "xa";  // xa | naive (docs/architectures.md)
-  bool unsafe_no_2pc = false;       // the old name of --architecture naive
+  std::chrono::milliseconds injected_sync_delay{0};  // XACOORD_LOG_SYNC_DELAY_MS, with the above
+  std::string architecture = "xa";                   // xa | naive (docs/architectures.md)
+  bool unsafe_no_2pc = false;                        // the old name of --architecture naive
   std::string admin_token;
 
   std::int64_t pool_size = 128;
@@ -33,6 +34,7 @@ struct ServeConfig {
   std::chrono::milliseconds retry_max_backoff{10'000};
   std::chrono::milliseconds health_interval{1'000};
   std::int64_t node_lock_wait_seconds = 10;
+  std::int64_t node_lock_stale_seconds = 30;
   std::chrono::milliseconds idempotency_retention{24 * 3600 * 1000};
   std::chrono::milliseconds http_read_timeout{30'000};
   std::chrono::milliseconds shutdown_grace{15'000};

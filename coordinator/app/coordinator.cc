@@ -1,6 +1,7 @@
 #include "coordinator/app/coordinator.h"
 
 #include <cstdio>
+#include <random>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,10 +20,24 @@ namespace xacoord {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
+namespace {
+
+// A token of this process, unlike any earlier run's: 16 random hex digits.
+std::string run_token() {
+  std::random_device random;
+  std::uint64_t bits = (std::uint64_t{random()} << 32) ^ random();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(bits));
+  return text;
+}
+
+}  // namespace
+
 Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   dlog::Options log_options;
   log_options.segment_bytes = static_cast<std::uint64_t>(config_.segment_bytes);
   log_options.observer = &metrics_;
+  log_options.injected_sync_delay = config_.injected_sync_delay;
   log_ = dlog::DecisionLog::open(dlog::posix_file_system(), config_.log_dir, log_options);
   for (const auto& repair : log_->repairs_at_open()) {
     log_event("decision_log_repaired",
@@ -39,10 +54,13 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   timeouts.write = std::chrono::seconds(config_.read_timeout_seconds);
   timeouts.lock_wait_seconds = static_cast<int>(config_.lock_wait_seconds);
   auto size = static_cast<std::size_t>(config_.pool_size);
+  // Every session registers itself on its server under this node and run, so a later
+  // start of the node can end the sessions a dead run left (participants/server_session.h).
+  const db::SessionOwner owner{config_.node_id, run_token()};
   orders_sessions_ = std::make_unique<db::LaneSessionFactory>(
-      "orders", db::Endpoint::parse(config_.orders), timeouts);
+      "orders", db::Endpoint::parse(config_.orders), timeouts, owner);
   payments_sessions_ = std::make_unique<db::LaneSessionFactory>(
-      "payments", db::Endpoint::parse(config_.payments), timeouts);
+      "payments", db::Endpoint::parse(config_.payments), timeouts, owner);
   orders_ = std::make_unique<db::Pool>(io_.get_executor(), *orders_sessions_, size, clock_);
   payments_ = std::make_unique<db::Pool>(io_.get_executor(), *payments_sessions_, size, clock_);
   std::vector<db::Pool*> participants{orders_.get(), payments_.get()};
@@ -51,22 +69,29 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
                                              static_cast<std::size_t>(config_.txn_history));
   RecoveryOptions recovery;
   recovery.node_id = config_.node_id;
+  recovery.run = owner.run;
   recovery.max_backoff = config_.retry_max_backoff;
   recovery.orphan_grace = config_.orphan_grace;
   recovery.stuck_after = config_.stuck_after;
+  recovery.may_decide = [this] { return fence_->owned(); };
   resolver_ = std::make_unique<Resolver>(io_.get_executor(), participants, *txns_, *store_,
                                          metrics_, clock_, recovery);
 
   TwoPhaseCommit::Options engine;
   engine.node_id = config_.node_id;
   engine.deadline = config_.deadline;
+  engine.may_decide = [this] { return fence_->owned(); };
   engine_ = std::make_unique<TwoPhaseCommit>(*txns_, *store_, resolver_->handoff(), metrics_,
                                              clock_, engine);
 
   health_ = std::make_unique<HealthMonitor>(participants, config_.health_interval);
-  fence_ = std::make_unique<NodeFence>(participants, config_.node_id,
-                                       std::chrono::seconds(config_.node_lock_wait_seconds),
-                                       config_.health_interval);
+  NodeFence::Options fence;
+  fence.node_id = config_.node_id;
+  fence.run = owner.run;
+  fence.wait = std::chrono::seconds(config_.node_lock_wait_seconds);
+  fence.check_interval = config_.health_interval;
+  fence.stale = std::chrono::seconds(config_.node_lock_stale_seconds);
+  fence_ = std::make_unique<NodeFence>(participants, fence, clock_);
   idempotency_ = std::make_unique<Idempotency>(
       metrics_, std::chrono::duration_cast<std::chrono::seconds>(config_.idempotency_retention));
   make_architecture();

@@ -24,6 +24,8 @@ int serve_command(int argc, char** argv) {
         const char* ms = std::getenv("XACOORD_STALL_MS");
         arm_stall_point(stall_at, ms && *ms ? std::atoi(ms) : 3000);
       }
+      if (const char* delay = std::getenv("XACOORD_LOG_SYNC_DELAY_MS"); delay && *delay)
+        config.injected_sync_delay = std::chrono::milliseconds(std::atoi(delay));
     } else if ((crash_at && *crash_at) || (stall_at && *stall_at)) {
       std::fprintf(stderr,
                    "xacoord serve: XACOORD_CRASH_AT and XACOORD_STALL_AT are ignored without "

@@ -17,6 +17,8 @@ Problem problem_for(const std::exception_ptr& error) {
     return problems::unavailable(std::string("too many transactions in flight: ") + e.what(), 1);
   } catch (const DeadlineExceeded& e) {
     return problems::unavailable(std::string(e.what()) + "; it was rolled back, retry", 1);
+  } catch (const OutcomeUnknown& e) {
+    return problems::unavailable(e.what(), 1);
   } catch (const DecisionNotRecorded& e) {
     return problems::unavailable(std::string(e.what()) + "; it was rolled back, retry", 2);
   } catch (const db::DbError& e) {

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,14 @@
 #include "protocol/xid.h"
 
 namespace xacoord {
+
+// How to tell, after the fact, whether a one-phase commit whose answer was lost happened:
+// a statement on the branch's server, and what its rows say. Set by whoever builds the
+// transaction (the xa architecture reads the order row back).
+struct OnePhaseProbe {
+  std::string statement;
+  std::function<bool(const db::Rows&)> committed;
+};
 
 struct Branch {
   std::string participant;
@@ -49,6 +58,13 @@ struct Branch {
   // statements, set by whoever builds the transaction before TwoPhaseCommit::commit.
   std::vector<std::string> final_statements;
   db::Lease lease;  // the session that holds the branch until phase two is over
+  // The connection the branch was left on when its session was lost or gave up: recovery
+  // ends it on the server before it trusts what XA RECOVER says (docs/recovery.md,
+  // "Abandoned sessions"): a server may still run its buffered XA PREPARE.
+  db::ServerSession abandoned;
+  // For a one-branch transaction: how to read its outcome back if the one-phase commit's
+  // answer is lost (without one, such a transaction answers "unknown", 503).
+  std::optional<OnePhaseProbe> one_phase_probe;
   // Phase two of this branch is recovery's: it retries until the server confirms.
   bool with_recovery = false;
   int recovery_attempts = 0;

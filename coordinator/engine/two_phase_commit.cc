@@ -23,11 +23,14 @@
 // state change of the transaction goes through its state machine (transaction.h).
 #include "coordinator/engine/two_phase_commit.h"
 
+#include <algorithm>
+
 #include "common/check.h"
 #include "common/errors.h"
 #include "common/crash_points.h"
 #include "coordinator/observability/event_log.h"
 #include "participants/db_error.h"
+#include "participants/server_session.h"
 #include "participants/xa_sql.h"
 
 namespace xacoord {
@@ -182,7 +185,10 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
 
   if (auto error = most_telling(errors)) {
     for (std::size_t i = 0; i < errors.size(); ++i) {
-      if (errors[i] && lost_session(errors[i])) txn.branches()[i].maybe_prepared = true;
+      if (errors[i] && lost_session(errors[i])) {
+        txn.branches()[i].maybe_prepared = true;  // the server may hold it prepared
+        abandon(txn.branches()[i]);
+      }
     }
     // A named string: with the conditional expression written inside the co_await, g++ 12
     // handed rollback() an already freed string (STYLE.md, "Coroutines").
@@ -202,6 +208,12 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
 // The decision: durable before any XA COMMIT goes out and before any client hears of it.
 asio::awaitable<void> TwoPhaseCommit::record_decision(Transaction& txn) {
   const auto began = clock_.now();
+  if (!options_.may_decide()) {
+    co_await rollback(txn, "this coordinator's ownership of its node id is not confirmed");
+    throw DecisionNotRecorded("node " + options_.node_id +
+                              " could not confirm its ownership on every database recently: "
+                              "it decides nothing until it does");
+  }
   CommitDecision decision{txn.id_text(), unix_ms(clock_.wall_now()), {}};
   for (const auto& b : txn.branches())
     decision.branches.push_back({b.participant, b.xid});
@@ -242,7 +254,7 @@ asio::awaitable<void> TwoPhaseCommit::commit_all(Transaction& txn) {
     b.last_error = describe(errors[i]);
     // Close the session first: on MariaDB only the preparing session can finish the
     // branch while it is connected.
-    b.lease.discard_session();
+    abandon(b);
     handoff_.finish_later(txn.shared_from_this(), i);
   }
   metrics_.phase("commit", clock_.now() - began);
@@ -251,6 +263,11 @@ asio::awaitable<void> TwoPhaseCommit::commit_all(Transaction& txn) {
 }
 
 asio::awaitable<void> TwoPhaseCommit::commit_one_phase(Transaction& txn) {
+  if (!options_.may_decide()) {
+    co_await rollback(txn, "this coordinator's ownership of its node id is not confirmed");
+    throw DecisionNotRecorded("node " + options_.node_id +
+                              " could not confirm its ownership on every database recently");
+  }
   if (clock_.now() > txn.deadline()) {
     co_await rollback(txn, "deadline passed before commit");
     throw DeadlineExceeded("transaction " + txn.id_text() + " passed its deadline before commit");
@@ -273,9 +290,29 @@ asio::awaitable<void> TwoPhaseCommit::commit_one_phase(Transaction& txn) {
   b.busy = false;
   metrics_.phase("commit", clock_.now() - began);
   if (failure) {
-    // A session lost during the one-phase commit leaves its outcome unknown to us; if the
-    // server kept the branch prepared, recovery rolls it back (no decision was logged).
-    if (lost_session(failure)) b.maybe_prepared = true;
+    // A session lost during the one-phase commit (or a statement of it interrupted by the
+    // deadline) leaves its outcome unknown: the server may have committed. Read it back
+    // before answering; never report "nothing changed" for a commit that happened.
+    const bool ambiguous = lost_session(failure) || txn.deadline_interrupted;
+    if (lost_session(failure)) {
+      b.maybe_prepared = true;
+      abandon(b);
+    }
+    std::optional<bool> committed;
+    if (ambiguous && b.one_phase_probe) committed = co_await settle_one_phase(txn, b);
+    if (committed == true) {
+      log_event("one_phase_commit_read_back", {{"txn_id", txn.id_text()}, {"committed", true}});
+      txn.decide_commit(clock_.wall_now(), /*recorded=*/false);
+      txn.branch_done(0, BranchState::kCommitted);
+      release(txn);
+      co_return;
+    }
+    if (ambiguous && b.one_phase_probe && !committed) {
+      co_await rollback(txn, "the outcome of the one-phase commit could not be read back");
+      throw OutcomeUnknown("transaction " + txn.id_text() +
+                           ": the session was lost during the commit and the database could "
+                           "not tell whether it happened; retry with the same Idempotency-Key");
+    }
     std::string reason =
         txn.deadline_interrupted ? "deadline passed before commit" : describe(failure);
     co_await rollback(txn, std::move(reason));
@@ -285,6 +322,36 @@ asio::awaitable<void> TwoPhaseCommit::commit_one_phase(Transaction& txn) {
   txn.decide_commit(clock_.wall_now(), /*recorded=*/false);
   txn.branch_done(0, BranchState::kCommitted);
   release(txn);
+}
+
+asio::awaitable<std::optional<bool>> TwoPhaseCommit::settle_one_phase(Transaction& txn, Branch& b) {
+  // Bounded: a few seconds past the deadline, then the client hears "unknown".
+  const auto until = std::max(txn.deadline(), clock_.now()) + std::chrono::seconds(5);
+  db::Session& session = b.lease.session();  // reconnects: the old connection is gone
+  for (;;) {
+    bool answered = false;
+    bool committed = false;
+    try {
+      // The abandoned connection first: until it is gone, the server may still run it.
+      if (co_await db::end_session(session, b.abandoned, std::chrono::seconds(2), clock_)) {
+        db::Rows listed = co_await db::query(session, db::xa::recover());
+        auto xids = db::xa::parse_recover(listed);
+        if (std::find(xids.begin(), xids.end(), b.xid) != xids.end()) {
+          // Prepared and not committed (the commit was cut short): no decision, roll back.
+          co_await db::execute(session, db::xa::rollback(b.xid));
+          co_return false;
+        }
+        db::Rows rows = co_await db::query(session, b.one_phase_probe->statement);
+        committed = b.one_phase_probe->committed(rows);
+        answered = true;
+      }
+    } catch (const db::DbError& e) {
+      log_event("one_phase_read_back_failed", {{"txn_id", txn.id_text()}, {"error", e.what()}});
+    }
+    if (answered) co_return committed;
+    if (clock_.now() >= until) co_return std::nullopt;
+    co_await sleep_for(clock_, std::chrono::milliseconds(100));
+  }
 }
 
 asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string reason) {
@@ -324,7 +391,7 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
       continue;
     }
     b.last_error = describe(errors[j]);
-    b.lease.discard_session();
+    abandon(b);
     if (b.state == BranchState::kPrepared || b.maybe_prepared) {
       // Prepared branches survive their session: recovery must roll them back.
       handoff_.finish_later(txn.shared_from_this(), i);
@@ -334,6 +401,13 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
   }
   metrics_.phase("rollback", clock_.now() - began);
   release(txn);
+}
+
+// The branch's session is given up: closed here, remembered for recovery (which ends it on
+// the server too: the server may not have noticed, and may still run what it was sent).
+void TwoPhaseCommit::abandon(Branch& b) {
+  if (!b.abandoned) b.abandoned = b.lease.session().last_server_session();
+  b.lease.discard_session();
 }
 
 // Marks each statement with this node's session marker (session_marker in

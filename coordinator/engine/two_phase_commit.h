@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -58,6 +59,10 @@ class TwoPhaseCommit {
   struct Options {
     std::string node_id = "1";
     std::chrono::milliseconds deadline{10'000};
+    // Whether this coordinator may decide right now: it confirmed its node's ownership
+    // recently enough (coordinator/recovery/node_fence.h). A transaction that cannot
+    // decide is rolled back before its decision.
+    std::function<bool()> may_decide = [] { return true; };
   };
 
   TwoPhaseCommit(TransactionTable& table, DecisionStore& store, PhaseTwoHandoff& handoff,
@@ -81,12 +86,16 @@ class TwoPhaseCommit {
   boost::asio::awaitable<void> record_decision(Transaction& txn);
   boost::asio::awaitable<void> commit_all(Transaction& txn);
   boost::asio::awaitable<void> commit_one_phase(Transaction& txn);
+  // After a one-phase commit whose answer was lost: ends the abandoned session, then reads
+  // the outcome back. True committed, false not; nullopt if it could not be told.
+  boost::asio::awaitable<std::optional<bool>> settle_one_phase(Transaction& txn, Branch& b);
   void tag(std::vector<std::string>& statements) const;
   void check_deadline(const Transaction& txn) const;
   // Throws DeadlineExceeded if the deadline interrupted a statement of `txn`.
   void throw_if_interrupted(const Transaction& txn) const;
   void watch_deadline(Transaction& txn, const boost::asio::any_io_executor& executor);
   void release(Transaction& txn);
+  void abandon(Branch& b);
 
   TransactionTable& table_;
   DecisionStore& store_;

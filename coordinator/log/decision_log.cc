@@ -217,6 +217,8 @@ void DecisionLog::write_batch(std::vector<Pending>& batch) {
   try {
     file_->append(buffer_);
     auto before = std::chrono::steady_clock::now();
+    if (options_.injected_sync_delay.count() > 0)
+      std::this_thread::sleep_for(options_.injected_sync_delay);
     file_->sync();
     sync_time = std::chrono::steady_clock::now() - before;
   } catch (const std::exception& e) {

@@ -58,6 +58,9 @@ struct Options {
   // would wait behind it.
   std::chrono::milliseconds unhurried_delay{20};
   BatchObserver* observer = nullptr;
+  // Fault injection only (`serve --enable-fault-injection`, XACOORD_LOG_SYNC_DELAY_MS): a
+  // slow disk, added before every fdatasync of a batch (docs/reliability.md, "Disks").
+  std::chrono::milliseconds injected_sync_delay{0};
   // Called on the writer thread when a write or sync fails. The default logs and aborts
   // the process. Tests may return instead: the log then refuses everything after.
   std::function<void(const std::string& what)> on_fatal;

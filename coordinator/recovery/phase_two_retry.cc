@@ -10,12 +10,18 @@
 #include "common/check.h"
 #include "coordinator/observability/event_log.h"
 #include "participants/db_error.h"
+#include "participants/server_session.h"
 #include "participants/xa_sql.h"
 
 namespace xacoord {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
+
+namespace {
+// How long one attempt waits for an abandoned session to leave the server's process list.
+constexpr milliseconds kEndSessionWait{2'000};
+}  // namespace
 
 milliseconds jittered(milliseconds d) {
   static thread_local std::minstd_rand rng{std::random_device{}()};
@@ -155,7 +161,25 @@ asio::awaitable<PhaseTwoRetry::Attempt> PhaseTwoRetry::attempt(Queue& q, const W
   std::string verb = commit ? db::xa::commit(xid) : db::xa::rollback(xid);
   bool unknown_xid = false;
   std::exception_ptr failure;
+  if (!context_.options.may_decide()) {
+    branch.last_error = "this coordinator's ownership of its node id is not confirmed";
+    co_return Attempt::kUnreachable;
+  }
   try {
+    if (branch.abandoned) {
+      // The session the branch was left on must be gone before XA RECOVER means anything:
+      // a server that has not noticed may still run its buffered XA PREPARE, and on MariaDB
+      // a branch attached to a live session answers XAER_NOTA to everyone else.
+      if (!co_await db::end_session(session, branch.abandoned, kEndSessionWait, context_.clock)) {
+        branch.last_error = "its abandoned session " + std::to_string(branch.abandoned.id) +
+                            " is still on the server";
+        co_return Attempt::kRetry;
+      }
+      log_event("abandoned_session_ended", {{"txn_id", w.txn->id_text()},
+                                            {"participant", q.participant->name},
+                                            {"session", branch.abandoned.id}});
+      branch.abandoned = {};
+    }
     co_await db::execute(session, std::move(verb));
     co_return Attempt::kDone;
   } catch (const db::DbError& e) {

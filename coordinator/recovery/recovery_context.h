@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -20,10 +22,16 @@ namespace xacoord {
 
 struct RecoveryOptions {
   std::string node_id = "1";
+  // This run's token (participants/server_session.h): sessions registered under this node
+  // with another run's token belong to an earlier run.
+  std::string run = "test";
   std::chrono::milliseconds first_backoff{100};
   std::chrono::milliseconds max_backoff{10'000};
   std::chrono::milliseconds orphan_grace{30'000};
   std::chrono::milliseconds stuck_after{60'000};
+  // Whether this coordinator may finish branches right now (its node's fence is
+  // confirmed: coordinator/recovery/node_fence.h).
+  std::function<bool()> may_decide = [] { return true; };
 };
 
 // One participant as recovery sees it: its pool (name, and the factory of its sessions)
@@ -43,6 +51,12 @@ struct RecoveryContext {
   CoordinatorMetrics& metrics;
   Clock& clock;
   RecoveryOptions options;
+  // Start-up recovery has finished: until then an operator's forced decision is refused
+  // (it could be countermanded by start-up's presumed abort; docs/model.md).
+  bool ready = false;
+  // The transaction an operator's forced decision is working on, from its first wait to
+  // its adoption: the orphan scan leaves it alone, and a second force is refused.
+  std::optional<std::string> forcing;
 
   RecoveryParticipant* participant(const std::string& name) {
     auto it = participants.find(name);

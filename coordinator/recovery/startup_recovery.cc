@@ -2,9 +2,12 @@
 
 #include <algorithm>
 
+#include "common/check.h"
+#include "common/crash_points.h"
 #include "coordinator/engine/two_phase_commit.h"
 #include "coordinator/observability/event_log.h"
 #include "participants/db_error.h"
+#include "participants/server_session.h"
 #include "participants/xa_sql.h"
 
 namespace xacoord {
@@ -43,6 +46,30 @@ asio::awaitable<std::size_t> kill_sessions_of_earlier_runs(db::Session& session,
   co_return killed;
 }
 
+// Sessions an earlier run of this node left idle on the server — after a crash of its host,
+// the server has not noticed them go, and a prepared branch attached to one stays locked
+// (and answers XAER_NOTA to everyone else) until that session ends. Each registered itself
+// when it opened (participants/server_session.h); this run holds the node's lock, so none
+// of them can belong to a live coordinator. Ends them and waits until they are gone.
+asio::awaitable<std::size_t> end_idle_sessions_of_earlier_runs(db::Session& session,
+                                                               const RecoveryOptions& options,
+                                                               Clock& clock) {
+  std::string sql = db::sessions_of_other_runs_sql(options.node_id, options.run);
+  db::Rows rows = co_await db::query(session, std::move(sql));
+  std::size_t ended = 0;
+  for (const auto& registered : db::registered_from(rows)) {
+    if (!co_await db::end_session(session, registered.session, std::chrono::seconds(5), clock)) {
+      throw db::DbError(db::ErrorKind::kTimeout, 0,
+                        "session " + std::to_string(registered.session.id) +
+                            " of an earlier run did not end within 5 s of KILL");
+    }
+    ++ended;
+  }
+  std::string prune = db::prune_registrations_sql(options.node_id);
+  co_await db::execute(session, std::move(prune));
+  co_return ended;
+}
+
 }  // namespace
 
 asio::awaitable<std::vector<Xid>> StartupRecovery::recover_list(RecoveryParticipant& p) {
@@ -56,6 +83,12 @@ asio::awaitable<std::vector<Xid>> StartupRecovery::recover_list(RecoveryParticip
       if (killed > 0) {
         log_event("sessions_of_earlier_run_killed",
                   {{"participant", p.name}, {"sessions", killed}});
+      }
+      std::size_t ended =
+          co_await end_idle_sessions_of_earlier_runs(*p.session, context_.options, context_.clock);
+      if (ended > 0) {
+        log_event("idle_sessions_of_earlier_run_ended",
+                  {{"participant", p.name}, {"sessions", ended}});
       }
       db::Rows rows = co_await db::query(*p.session, db::xa::recover());
       xids = db::xa::parse_recover(rows);
@@ -71,6 +104,7 @@ asio::awaitable<std::vector<Xid>> StartupRecovery::recover_list(RecoveryParticip
 }
 
 asio::awaitable<void> StartupRecovery::run() {
+  crash_point(CrashPoint::kStartupRecovery);  // a stall point: tests hold start-up here
   const auto began = context_.clock.now();
   DecisionState state = co_await context_.store.load();
   std::map<std::string, std::vector<BranchRef>> to_rollback;
@@ -88,6 +122,8 @@ asio::awaitable<void> StartupRecovery::run() {
       if (!state.must_commit(id)) to_rollback[id].push_back({name, xid});
     }
   }
+  // The gate keeps forced decisions out until start-up has finished (docs/model.md).
+  XA_CHECK(!context_.forcing, "a forced decision ran during start-up recovery");
   std::vector<std::shared_ptr<Transaction>> adopted;
   for (const auto& [id, decision] : state.open()) {
     bool forced = state.heuristics().contains(id);
@@ -111,6 +147,7 @@ asio::awaitable<void> StartupRecovery::run() {
                                   [](const auto& t) { return !is_final(t->state()); })) {
     co_await sleep_for(context_.clock, milliseconds(20));
   }
+  context_.ready = true;  // operators' forced decisions are accepted from now on
   log_event("recovery_finished",
             {{"transactions", adopted.size()},
              {"seconds", std::chrono::duration<double>(context_.clock.now() - began).count()}});

@@ -29,7 +29,7 @@ std::unique_ptr<CoordinatorProcess> CoordinatorProcess::start(CoordinatorOptions
         ("t" + std::to_string(::getpid() % 1'000'000) + "_" + std::to_string(started++ % 1000))
             .substr(0, 12);
   }
-  p->stderr_path_ = options.log_dir + ".stderr";
+  p->stderr_path_ = options.stderr_path.empty() ? options.log_dir + ".stderr" : options.stderr_path;
   harness::ServeOptions serve;
   serve.binary = binary_path();
   serve.port = options.port;

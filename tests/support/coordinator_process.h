@@ -20,7 +20,8 @@ class DbPair;
 struct CoordinatorOptions {
   std::string orders_url;
   std::string payments_url;
-  std::string log_dir;  // empty: a fresh scratch directory
+  std::string log_dir;      // empty: a fresh scratch directory
+  std::string stderr_path;  // empty: beside the log dir (<log_dir>.stderr)
   // Empty: a node id of its own. Coordinators running at once against one pair must not
   // share a node id: each one's start-up recovery treats the node's sessions and prepared
   // branches as left over from its own earlier run.

@@ -24,7 +24,7 @@ int chaos_command(int argc, char** argv) {
             &accounts, 1, 1000);
   flags.add("faults",
             "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
-            "kill-conn[:db] | pause-db[:db], comma-separated",
+            "kill-conn[:db] | pause-db[:db] | partition[:db], comma-separated",
             &o.faults);
   flags.add("out", "directory for report.json, report.md and throughput.svg", &o.out_dir);
   flags.add("var",

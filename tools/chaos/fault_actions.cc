@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "tools/harness/packet_filter.h"
+
 namespace xacoord::chaos {
 
 namespace {
@@ -73,6 +75,25 @@ class ConnectionKills : public FaultAction {
   std::string database_;
 };
 
+// The link between the coordinator and one server cut: every packet to and from its port
+// dropped, both ways, no reset (tools/harness/packet_filter.h), then healed.
+class Partition : public FaultAction {
+ public:
+  Partition(harness::LocalPair& pair, std::string database)
+      : pair_(pair), database_(std::move(database)) {}
+  bool strike() override {
+    filter_ = std::make_unique<harness::PacketFilter>();
+    filter_->cut_server_port(pair_.port(database_));
+    return true;
+  }
+  void end() override { filter_.reset(); }
+
+ private:
+  harness::LocalPair& pair_;
+  std::string database_;
+  std::unique_ptr<harness::PacketFilter> filter_;
+};
+
 }  // namespace
 
 std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::LocalPair& pair,
@@ -89,6 +110,8 @@ std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::Loca
                                               &LocalPair::resume);
     case FaultKind::kKillConnections:
       return std::make_unique<ConnectionKills>(pair, fault.database);
+    case FaultKind::kPartition:
+      return std::make_unique<Partition>(pair, fault.database);
     case FaultKind::kCrashAt:
       break;
   }

@@ -20,6 +20,8 @@ std::string Fault::name() const {
       return "kill-conn:" + database;
     case FaultKind::kPauseDatabase:
       return "pause-db:" + database;
+    case FaultKind::kPartition:
+      return "partition:" + database;
   }
   return "unknown";
 }
@@ -49,16 +51,20 @@ std::vector<Fault> parse_menu(std::string_view spec) {
       add_for_both(FaultKind::kKillDatabase);
       add_for_both(FaultKind::kKillConnections);
       add_for_both(FaultKind::kPauseDatabase);
+      add_for_both(FaultKind::kPartition);
     } else if (item == "crash") {
       add_crash_points();
     } else if (item == "crash:random") {
       menu.push_back(Fault{FaultKind::kCrashRandom});
     } else if (head == "crash" && crash_point_from_name(arg)) {
       menu.push_back(Fault{FaultKind::kCrashAt, crash_point_from_name(arg)});
-    } else if ((head == "kill-db" || head == "kill-conn" || head == "pause-db") && db_ok) {
+    } else if ((head == "kill-db" || head == "kill-conn" || head == "pause-db" ||
+                head == "partition") &&
+               db_ok) {
       FaultKind kind = head == "kill-db"     ? FaultKind::kKillDatabase
                        : head == "kill-conn" ? FaultKind::kKillConnections
-                                             : FaultKind::kPauseDatabase;
+                       : head == "pause-db"  ? FaultKind::kPauseDatabase
+                                             : FaultKind::kPartition;
       if (arg.empty()) {
         add_for_both(kind);
       } else {
@@ -68,7 +74,7 @@ std::vector<Fault> parse_menu(std::string_view spec) {
       throw std::invalid_argument(
           "unknown fault '" + item +
           "': use all, crash, crash:<point>, crash:random, kill-db[:orders|payments], "
-          "kill-conn[:orders|payments], pause-db[:orders|payments]");
+          "kill-conn[:orders|payments], pause-db[:orders|payments], partition[:orders|payments]");
     }
   }
   if (menu.empty()) throw std::invalid_argument("the fault menu is empty");
@@ -99,6 +105,7 @@ std::vector<Fault> make_schedule(std::uint64_t seed, int runs, const std::vector
         break;
       // Longer than the coordinator's read timeout in chaos (2 s), so sessions time out.
       case FaultKind::kPauseDatabase:
+      case FaultKind::kPartition:
         f.length = milliseconds(between(2500, 4000));
         break;
       case FaultKind::kKillConnections:

@@ -19,14 +19,15 @@ enum class FaultKind {
   kKillDatabase,     // a MariaDB server is SIGKILLed, then restarted
   kKillConnections,  // KILL CONNECTION of the coordinator's sessions, a few times
   kPauseDatabase,    // a MariaDB server is SIGSTOPped past the timeouts, then resumed
+  kPartition,        // packets to and from one server dropped past the timeouts, then healed
 };
 
 struct Fault {
   FaultKind kind = FaultKind::kCrashRandom;
-  std::optional<CrashPoint> point;      // kCrashAt
-  std::string database;                 // kKillDatabase, kPauseDatabase, kKillConnections
-  int nth = 1;                          // kCrashAt: fire at the n-th visit of the point
-  std::chrono::milliseconds at{0};      // offset into the run
+  std::optional<CrashPoint> point;  // kCrashAt
+  std::string database;             // kKillDatabase, kPauseDatabase, kKillConnections, kPartition
+  int nth = 1;                      // kCrashAt: fire at the n-th visit of the point
+  std::chrono::milliseconds at{0};  // offset into the run
   std::chrono::milliseconds length{0};  // downtime, pause, or spacing of kills
 
   std::string name() const;  // e.g. crash:after_commit_first, kill-db:orders

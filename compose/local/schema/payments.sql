@@ -56,3 +56,16 @@ CREATE TABLE IF NOT EXISTS inbox (
   UNIQUE KEY inbox_msg_id (msg_id),                 -- named: duplicate errors say which key
   KEY inbox_by_age (processed_at)
 ) ENGINE = InnoDB;
+
+-- Every session of a coordinator registers itself here when it opens, so that a later start
+-- of the same node can end the idle sessions a dead run left (a prepared branch attached to
+-- one stays locked until that session ends): participants/server_session.h. The
+-- coordinator also creates the table itself if an older data dir lacks it.
+CREATE TABLE IF NOT EXISTS xacoord_sessions (
+  node_id VARCHAR(12) NOT NULL,
+  connection_id BIGINT NOT NULL,
+  client VARCHAR(128) NOT NULL,
+  run VARCHAR(32) NOT NULL DEFAULT '',
+  opened_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (node_id, connection_id, client)
+) ENGINE=InnoDB;

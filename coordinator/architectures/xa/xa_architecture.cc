@@ -157,6 +157,11 @@ asio::awaitable<Answer> XaArchitecture::cancel_in(Transaction& txn, std::int64_t
     Answer answer{200, api::dump(api::to_json(api::CancelResult{
                            order_id, order.refunded, order.cancel_txn_id.value_or("")}))};
     orders.final_statements = idempotency_.store_sql(key, answer, found_answer(locked));
+    if (key) {
+      orders.one_phase_probe = OnePhaseProbe{
+          db::orders::answer_body_sql(key->key),
+          [body = answer.body](const db::Rows& rows) { return db::orders::answer_is(rows, body); }};
+    }
     if (orders.final_statements.empty()) {
       co_await engine_.rollback(txn, "order already cancelled");
     } else {
@@ -185,6 +190,12 @@ asio::awaitable<Answer> XaArchitecture::cancel_in(Transaction& txn, std::int64_t
       db::orders::mark_cancelled_sql(order_id, txn.id_text(), refund));
   for (auto& s : idempotency_.store_sql(key, answer, found_answer(locked)))
     orders.final_statements.push_back(std::move(s));
+  if (!refund) {
+    // One branch: a one-phase commit, whose outcome is read back if its answer is lost.
+    orders.one_phase_probe = OnePhaseProbe{
+        db::orders::cancel_txn_sql(order_id),
+        [id = txn.id_text()](const db::Rows& rows) { return db::orders::cancelled_by(rows, id); }};
+  }
   co_await engine_.commit(txn);
   if (refund) metrics_.refund();
   co_return answer;

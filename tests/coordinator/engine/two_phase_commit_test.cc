@@ -240,6 +240,65 @@ TEST_F(EngineTest, DeadlineAfterTheDecisionChangesNothing) {
   expect_committed_on_both();
 }
 
+// Issue 13, finding 3: a one-phase commit whose answer is lost may have committed.
+asio::awaitable<void> cancel_pending(FakeCoordinator* c, FakeServer* orders, bool with_probe,
+                                     std::shared_ptr<Transaction>* out) {
+  TwoPhaseCommit& engine = c->engine();
+  auto txn = engine.begin("cancel", 1);
+  *out = txn;
+  std::exception_ptr failure;
+  try {
+    Branch* branch = co_await engine.enlist(*txn, c->orders());
+    std::vector<std::string> lock;
+    lock.push_back("SELECT order FOR UPDATE");
+    co_await engine.run(*txn, *branch, std::move(lock));
+    branch->final_statements.push_back("UPDATE orders SET status = 'CANCELLED'");
+    if (with_probe) {
+      // What the order row would say: here, what the fake server did with the xid.
+      Xid xid = branch->xid;
+      branch->one_phase_probe = OnePhaseProbe{
+          "SELECT cancel_txn_id FROM orders",
+          [orders, xid](const db::Rows&) { return orders->committed().contains(xid); }};
+    }
+    co_await engine.commit(*txn);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    co_await engine.rollback(*txn, "the test's cancel failed");
+    std::rethrow_exception(failure);
+  }
+}
+
+TEST_F(EngineTest, AOnePhaseCommitWhoseAnswerIsLostIsReadBackAndReportedCommitted) {
+  world_.orders.lose_answer_of_next("XA COMMIT");  // it commits, then the session goes
+  auto cancelled = world_.spawn(cancel_pending(c_, &world_.orders, true, &txn_));
+  world_.advance(seconds(1));
+  ASSERT_TRUE(cancelled->done);
+  EXPECT_FALSE(cancelled->error) << describe(cancelled->error);
+  EXPECT_EQ(txn_->state(), TxnState::kCommitted);
+  EXPECT_TRUE(world_.orders.committed().contains(xid_of(*txn_, "orders")));
+}
+
+TEST_F(EngineTest, AOnePhaseCommitLostBeforeItRanIsReportedNotCommitted) {
+  world_.orders.fail_next("UPDATE orders", db::ErrorKind::kConnectionLost);
+  auto cancelled = world_.spawn(cancel_pending(c_, &world_.orders, true, &txn_));
+  world_.advance(seconds(1));
+  ASSERT_TRUE(cancelled->done);
+  EXPECT_EQ(db_error_kind(cancelled), db::ErrorKind::kConnectionLost);
+  EXPECT_EQ(txn_->state(), TxnState::kAborted);
+  EXPECT_FALSE(world_.orders.committed().contains(xid_of(*txn_, "orders")));
+}
+
+TEST_F(EngineTest, AOnePhaseCommitWhoseOutcomeCannotBeReadIsUnknownNotNothingChanged) {
+  world_.orders.lose_answer_of_next("XA COMMIT",
+                                    /*then_down=*/true);  // gone before it can be asked
+  auto cancelled = world_.spawn(cancel_pending(c_, &world_.orders, true, &txn_));
+  world_.advance(seconds(20), milliseconds(200));
+  ASSERT_TRUE(cancelled->done);
+  EXPECT_TRUE(threw<OutcomeUnknown>(cancelled)) << describe(cancelled->error);
+}
+
 // Every crash point of docs/recovery.md: the process dies there, the next one recovers.
 struct CrashCase {
   CrashPoint point;

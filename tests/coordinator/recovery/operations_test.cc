@@ -36,6 +36,13 @@ class RecoveryOperationsTest : public ::testing::Test {
         // finished already: the expected case
       }
     }
+    for (const auto& xid : made_orders_) {
+      try {
+        pair_->connect("orders")->xa_rollback(xid);
+      } catch (const std::exception&) {
+        // finished already: the expected case
+      }
+    }
   }
 
   std::unique_ptr<CoordinatorProcess> start(std::vector<std::string> extra) {
@@ -56,6 +63,21 @@ class RecoveryOperationsTest : public ::testing::Test {
     made_.push_back(xid);
     return account_id;
   }
+  // The orders branch of the same transaction as `payments_xid`, prepared and left too (a
+  // harmless row of its own): what a two-branch transaction that died after its prepares
+  // leaves on the orders server.
+  void prepare_orders_branch_too(const Xid& payments_xid) {
+    Xid xid = payments_xid;
+    xid.bqual = "orders";
+    auto session = pair_->connect("orders");
+    session->xa_start(xid);
+    session->execute(
+        "INSERT INTO idempotency_keys (idem_key, fingerprint, http_status, response) VALUES ('" +
+        txn_of_xid(xid)->to_string() + "', 'test', 200, '')");
+    session->xa_end(xid);
+    session->xa_prepare(xid);
+    made_orders_.push_back(xid);
+  }
   // An xid of this test's node, of a transaction no coordinator ever began.
   Xid own_xid(std::uint64_t seq) { return branch_xid(TxnId{node_, 900'000, seq}, "payments"); }
 
@@ -73,6 +95,7 @@ class RecoveryOperationsTest : public ::testing::Test {
   std::string prefix_;
   std::string node_ = unique_node_id("op");
   std::vector<Xid> made_;
+  std::vector<Xid> made_orders_;
 };
 
 TEST_F(RecoveryOperationsTest, ForeignBranchesAreNeverTouched) {
@@ -155,9 +178,11 @@ TEST_F(RecoveryOperationsTest, OperatorForcesOutcomesAndIsRefusedWhereTheyContra
   // A grace no scan reaches: these branches wait for the operator.
   auto coordinator = start({"--admin-token", token, "--orphan-grace", "60m"});
   const std::string server = "127.0.0.1:" + std::to_string(coordinator->port());
-  Xid to_commit = own_xid(1), to_roll_back = own_xid(2);
+  Xid to_commit = own_xid(1), to_roll_back = own_xid(2), half = own_xid(3);
   prepare_orphan(to_commit, prefix_ + "-commit");
+  prepare_orders_branch_too(to_commit);  // a commit needs every branch still prepared
   prepare_orphan(to_roll_back, prefix_ + "-rollback");
+  prepare_orphan(half, prefix_ + "-half");  // its orders branch is gone already
   const std::string commit_id = txn_of_xid(to_commit)->to_string();
   const std::string rollback_id = txn_of_xid(to_roll_back)->to_string();
   auto txn = [&](std::vector<std::string> args) {
@@ -172,6 +197,12 @@ TEST_F(RecoveryOperationsTest, OperatorForcesOutcomesAndIsRefusedWhereTheyContra
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_NE(wrong.output.find("401"), std::string::npos) << wrong.output;
   EXPECT_TRUE(listed(to_commit));
+
+  // A commit of a transaction that lost one of its branches would split it: refused.
+  auto split = txn({"commit", txn_of_xid(half)->to_string(), "--force", "--admin-token", token});
+  EXPECT_EQ(split.exit_code, 1) << split.output;
+  EXPECT_NE(split.output.find("would split"), std::string::npos) << split.output;
+  EXPECT_TRUE(listed(half));
 
   auto forced = txn({"commit", commit_id, "--force", "--admin-token", token, "--reason", "test"});
   EXPECT_EQ(forced.exit_code, 0) << forced.output;
@@ -223,6 +254,7 @@ TEST_F(RecoveryOperationsTest, NotaIsNotDoneWhileTheServerStillListsTheBranch) {
   holder->xa_end(xid);
   holder->xa_prepare(xid);
   made_.push_back(xid);
+  prepare_orders_branch_too(xid);  // a commit needs every branch still prepared
 
   auto forced =
       run_xacoord({"txn", "commit", txn_id, "--force", "--admin-token", token, "--server", server});

@@ -8,6 +8,10 @@ namespace asio = boost::asio;
 
 FakeCoordinator::FakeCoordinator(FakeWorld& world, Options options)
     : world_(world), process_(std::make_shared<FakeProcess>()) {
+  static int runs = 0;
+  process_->node_id = options.node_id;
+  process_->run = "run" + std::to_string(++runs);
+  options.recovery.run = process_->run;
   auto executor = world.io().get_executor();
   orders_sessions_ = std::make_unique<FakeSessionFactory>(world.orders, process_);
   payments_sessions_ = std::make_unique<FakeSessionFactory>(world.payments, process_);

@@ -81,12 +81,17 @@ void FakeServer::fail_next(std::string prefix, ErrorKind kind, int times) {
   faults_.push_back({std::move(prefix), Fault::Kind::kFail, kind, times});
 }
 
-void FakeServer::lose_answer_of_next(std::string prefix) {
-  faults_.push_back({std::move(prefix), Fault::Kind::kLoseAnswer});
+void FakeServer::lose_answer_of_next(std::string prefix, bool then_down) {
+  faults_.push_back(
+      {std::move(prefix), Fault::Kind::kLoseAnswer, db::ErrorKind::kOther, 1, then_down});
 }
 
 void FakeServer::hang_next(std::string prefix) {
   faults_.push_back({std::move(prefix), Fault::Kind::kHang});
+}
+
+void FakeServer::time_out_next(std::string prefix) {
+  faults_.push_back({std::move(prefix), Fault::Kind::kTimeOut});
 }
 
 void FakeServer::release() {
@@ -94,6 +99,20 @@ void FakeServer::release() {
   for (const auto& [session, hung] : hung_)
     sessions.push_back(session);
   for (auto session : sessions) {
+    Hung& hung = hung_[session];
+    if (hung.client_gone) {
+      // Nobody waits for the answer; the server runs it anyway.
+      std::string statement = strip_marker(hung.statement);
+      hung_.erase(session);
+      sessions_[session].running.clear();
+      statements_.push_back(statement);
+      if (starts_with(statement, "XA ")) {
+        run_xa(session, statement);
+      } else {
+        run_other(session, statement);
+      }
+      continue;
+    }
     released_.insert(session);
     wake(session);
   }
@@ -184,7 +203,9 @@ void FakeServer::end_session(std::int64_t session) {
       b = branches_.erase(b);
     }
   }
-  if (hung_.contains(session)) {
+  if (hung_.contains(session) && hung_[session].client_gone) {
+    hung_.erase(session);  // killed before it ran: it never runs
+  } else if (hung_.contains(session)) {
     if (process && process->dead) {
       // A dead process hears nothing more.
       if (hung_[session].resume) process->parked.push_back(std::move(hung_[session].resume));
@@ -262,6 +283,7 @@ FakeServer::Outcome FakeServer::run_statement(std::int64_t session, const std::s
           }
           statements_.push_back(statement);
           end_session(session);
+          if (fault->then_down) reachable_ = false;
           return Outcome{std::nullopt,
                          error(ErrorKind::kConnectionLost, "Lost connection during " + statement)};
         }
@@ -269,6 +291,11 @@ FakeServer::Outcome FakeServer::run_statement(std::int64_t session, const std::s
           hung_[session] = Hung{raw, {}};
           sessions_[session].running = raw;
           return Outcome{std::nullopt, nullptr, /*hang=*/true};
+        case Fault::Kind::kTimeOut:
+          hung_[session] = Hung{raw, {}, /*client_gone=*/true};
+          sessions_[session].running = raw;
+          return Outcome{std::nullopt, error(ErrorKind::kTimeout, "read timeout on " + statement),
+                         false, /*client_gone=*/true};
       }
     }
   }
@@ -375,6 +402,30 @@ FakeServer::Outcome FakeServer::run_other(std::int64_t session, const std::strin
     }
     return Outcome{};
   }
+  if (starts_with(statement, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ")) {
+    std::int64_t target = number_after(statement, 63);
+    db::Rows rows;
+    rows.rows.push_back(db::Row{sessions_.contains(target) ? "1" : "0"});
+    return Outcome{rows, nullptr};
+  }
+  if (statement.find("FROM xacoord_sessions s JOIN") != std::string::npos) {
+    // Registered sessions of a node from other runs (participants/server_session.h).
+    auto quoted_after = [&](const std::string& key) {
+      auto from = statement.find(key);
+      if (from == std::string::npos) return std::string();
+      from += key.size();
+      return statement.substr(from, statement.find('\'', from) - from);
+    };
+    std::string node = quoted_after("s.node_id = '"), run = quoted_after("s.run <> '");
+    db::Rows rows;
+    for (const auto& [id, s] : sessions_) {
+      if (id == session || !s.process || s.process->node_id != node || s.process->run == run)
+        continue;
+      rows.rows.push_back(db::Row{std::to_string(id), "fake:" + std::to_string(id), "100",
+                                  s.running.empty() ? "Sleep" : "Query"});
+    }
+    return Outcome{rows, nullptr};
+  }
   if (statement.find("information_schema.processlist") != std::string::npos &&
       statement.find("INSTR(info, '") != std::string::npos) {
     auto from = statement.find("INSTR(info, '") + 13;
@@ -424,6 +475,7 @@ asio::awaitable<db::Results> FakeSession::batch(std::vector<std::string> stateme
   if (process_->dead) co_await wait(park);
   if (session_ == 0 || !server_.connected(session_)) {
     session_ = server_.connect(process_);
+    last_ = session_;
     if (session_ == 0) {
       throw DbError::opening_session_failed(
           DbError(ErrorKind::kConnectionLost, 2003, "Can't connect to " + server_.participant()));
@@ -441,7 +493,9 @@ asio::awaitable<db::Results> FakeSession::batch(std::vector<std::string> stateme
       outcome = server_.run_statement(session_, statement);
     }
     if (outcome.error) {
-      if (!server_.connected(session_)) session_ = 0;
+      // The client closes its side when the session is lost or timed out; the server may
+      // keep its side (client_gone).
+      if (!server_.connected(session_) || outcome.client_gone) session_ = 0;
       std::rethrow_exception(outcome.error);
     }
     results.push_back(std::move(outcome.rows));

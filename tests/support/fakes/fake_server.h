@@ -43,6 +43,9 @@ enum class XaState { kActive, kIdle, kPrepared };
 // One coordinator process, as far as the fake servers and store can tell.
 struct FakeProcess {
   bool dead = false;
+  // Who its sessions register as (participants/server_session.h).
+  std::string node_id = "1";
+  std::string run = "run";
   // Completions of everything the process is waiting for when it died: held here, never
   // run, so its coroutines stay suspended as a killed process's would.
   std::vector<std::function<void()>> parked;
@@ -63,10 +66,15 @@ class FakeServer {
   void fail_next(std::string prefix, db::ErrorKind kind, int times = 1);
   // The next statement that starts with `prefix` runs, then the session is lost before its
   // answer comes back: the client cannot tell whether it happened.
-  void lose_answer_of_next(std::string prefix);
+  // With `then_down`, the server then refuses connections too (until set_reachable).
+  void lose_answer_of_next(std::string prefix, bool then_down = false);
   // The next statement that starts with `prefix` does not answer until release(), a KILL
   // QUERY or the end of its session (a row lock held elsewhere, a paused server).
   void hang_next(std::string prefix);
+  // The next statement that starts with `prefix` hangs on the server, and its client gives
+  // up (a read timeout): the client's session is closed on its side only, the server keeps
+  // the session and runs the statement when release() comes (a paused server, a partition).
+  void time_out_next(std::string prefix);
   // Lets every hung statement go on (they then run and answer).
   void release();
   // Refuses new connections while false (a server that is down or cut off).
@@ -93,7 +101,8 @@ class FakeServer {
   struct Outcome {
     std::optional<db::Rows> rows;
     std::exception_ptr error;
-    bool hang = false;  // wait for release / kill, then call run_statement again
+    bool hang = false;         // wait for release / kill, then call run_statement again
+    bool client_gone = false;  // the client timed out: it closes its side only
   };
   // Opens a session for `process`; 0 if the server refuses connections.
   std::int64_t connect(std::shared_ptr<FakeProcess> process);
@@ -118,12 +127,14 @@ class FakeServer {
   struct Hung {
     std::string statement;
     std::function<void()> resume;  // set once the session waits
+    bool client_gone = false;      // its client timed out: it runs on release, unanswered
   };
   struct Fault {
     std::string prefix;
-    enum class Kind { kFail, kLoseAnswer, kHang } kind;
+    enum class Kind { kFail, kLoseAnswer, kHang, kTimeOut } kind;
     db::ErrorKind error = db::ErrorKind::kOther;
     int times = 1;
+    bool then_down = false;
   };
 
   std::optional<Fault> take_fault(const std::string& statement);
@@ -156,7 +167,13 @@ class FakeSession final : public db::Session {
 
   boost::asio::awaitable<db::Results> batch(std::vector<std::string> statements) override;
   void close() override;
-  std::int64_t server_session_id() const override { return session_; }
+  db::ServerSession server_session() const override {
+    return session_ ? db::ServerSession{session_, "fake:" + std::to_string(session_)}
+                    : db::ServerSession{};
+  }
+  db::ServerSession last_server_session() const override {
+    return last_ ? db::ServerSession{last_, "fake:" + std::to_string(last_)} : db::ServerSession{};
+  }
   const std::string& label() const override { return label_; }
 
  private:
@@ -165,6 +182,7 @@ class FakeSession final : public db::Session {
   std::shared_ptr<FakeProcess> process_;
   std::string label_;
   std::int64_t session_ = 0;
+  std::int64_t last_ = 0;
 };
 
 class FakeSessionFactory final : public db::SessionFactory {

@@ -1,8 +1,11 @@
 // Recovery over the fake servers (tests/support/fakes): start-up, phase-two retries and
 // XAER_NOTA, orphans seen once and twice, forced decisions, and the table that must not
 // forget an adopted transaction. No database is reachable from here at all.
+#include <variant>
+
 #include <gtest/gtest.h>
 
+#include "common/crash_points.h"
 #include "coordinator/recovery/resolver.h"
 #include "participants/xa_sql.h"
 #include "tests/support/fakes/fake_coordinator.h"
@@ -30,6 +33,19 @@ asio::awaitable<void> prepare_branch(FakeServer& server, std::shared_ptr<FakePro
   } else {
     *keep = std::move(session);
   }
+}
+
+// A forced decision whose result lands in *out. A free function, not a lambda: a lambda
+// coroutine's captures die with the temporary closure while the coroutine still runs.
+asio::awaitable<void> force_into(Resolver* resolver, std::string id, bool commit,
+                                 std::string reason, ForceResult* out) {
+  *out = co_await resolver->force(std::move(id), commit, std::move(reason));
+}
+
+asio::awaitable<void> commit_on(FakeSession* session, Xid xid) {
+  std::vector<std::string> commit;
+  commit.push_back(db::xa::commit(xid));
+  co_await session->batch(std::move(commit));
 }
 
 class RecoveryTest : public ::testing::Test {
@@ -67,7 +83,12 @@ class RecoveryTest : public ::testing::Test {
   }
 
   FakeWorld world_;
-  std::shared_ptr<FakeProcess> helper_ = std::make_shared<FakeProcess>();
+  // The test's own sessions: of no coordinator node, so no start-up ends them.
+  std::shared_ptr<FakeProcess> helper_ = [] {
+    auto p = std::make_shared<FakeProcess>();
+    p->node_id = "test";
+    return p;
+  }();
 };
 
 TEST_F(RecoveryTest, StartupCommitsWhatWasDecidedAndRollsBackTheRest) {
@@ -184,11 +205,7 @@ TEST_F(RecoveryTest, ABranchThatFinishesBetweenScansIsNeverTouched) {
   world_.spawn(c.resolver().scan_orphans());
   world_.settle();
   // Its own coordinator commits it (it was mid-flight, not an orphan).
-  world_.spawn([&]() -> asio::awaitable<void> {
-    std::vector<std::string> commit;
-    commit.push_back(db::xa::commit(branch_xid(id, "orders")));
-    co_await holder->batch(std::move(commit));
-  }());
+  world_.spawn(commit_on(holder.get(), branch_xid(id, "orders")));
   world_.advance(seconds(40));
   world_.spawn(c.resolver().scan_orphans());
   world_.advance(seconds(1));
@@ -201,9 +218,7 @@ TEST_F(RecoveryTest, AForcedCommitOfAnUndecidedBranchIsRecordedAndCommitted) {
   recover(c);
   std::string id = leave_prepared(11, false);
   ForceResult result;
-  world_.spawn([&]() -> asio::awaitable<void> {
-    result = co_await c.resolver().force(id, true, "operator checked the payment");
-  }());
+  world_.spawn(force_into(&c.resolver(), id, true, "operator checked the payment", &result));
   world_.advance(seconds(1));
   EXPECT_TRUE(result.accepted) << result.detail;
   EXPECT_EQ(result.branches, 2u);
@@ -213,21 +228,136 @@ TEST_F(RecoveryTest, AForcedCommitOfAnUndecidedBranchIsRecordedAndCommitted) {
 }
 
 TEST_F(RecoveryTest, AForcedRollbackOfADecidedTransactionIsRefused) {
-  std::string id = leave_prepared(12, true);
-  world_.payments.set_reachable(false);  // keeps the decided transaction in doubt
   FakeCoordinator& c = world_.start();
-  world_.spawn(c.resolver().recover_at_startup());
+  recover(c);
+  // A pay decided to commit whose payments branch cannot be committed yet: in doubt.
+  world_.payments.fail_next("XA COMMIT", db::ErrorKind::kConnectionLost);
+  world_.payments.fail_next("XA COMMIT", db::ErrorKind::kLockTimeout, 1000);
+  std::shared_ptr<Transaction> txn;
+  world_.spawn(pay(c, &txn));
   world_.advance(seconds(1));
+  ASSERT_TRUE(txn && txn->in_doubt());
   ForceResult result;
-  world_.spawn([&]() -> asio::awaitable<void> {
-    result = co_await c.resolver().force(id, false, "wrong call");
-  }());
+  world_.spawn(force_into(&c.resolver(), txn->id_text(), false, "wrong call", &result));
   world_.advance(seconds(1));
   EXPECT_FALSE(result.accepted);
   EXPECT_NE(result.detail.find("commit decision"), std::string::npos) << result.detail;
-  world_.payments.set_reachable(true);
-  world_.advance(seconds(20), milliseconds(250));
-  EXPECT_TRUE(committed(id, "payments"));
+  world_.payments.release();
+}
+
+// Issue 13, finding 2: abandoned sessions are ended by their id.
+TEST_F(RecoveryTest, StartupEndsTheIdleSessionsADeadRunLeftWithPreparedBranches) {
+  // A run dies after both prepares (its host crashed): the servers have not noticed, its
+  // sessions sit idle there with the branches attached.
+  FakeCoordinator& first = world_.start();
+  recover(first);
+  bool died = false;
+  set_crash_hook([&](CrashPoint p) {
+    if (p != CrashPoint::kAfterPrepareAll || died) return;
+    died = true;
+    first.process()->dead = true;  // no server hears of it
+  });
+  std::shared_ptr<Transaction> txn;
+  world_.spawn(pay(first, &txn));
+  world_.settle();
+  set_crash_hook({});
+  ASSERT_TRUE(died);
+  ASSERT_EQ(world_.payments.prepared().size(), 1u);
+  FakeCoordinator& next = world_.start();
+  recover(next);  // would loop on XAER_NOTA-but-listed forever without ending them
+  EXPECT_TRUE(world_.orders.prepared().empty());
+  EXPECT_TRUE(world_.payments.prepared().empty());
+  EXPECT_TRUE(world_.payments.rolled_back().contains(branch_xid(txn->id(), "payments")));
+}
+
+TEST_F(RecoveryTest, ABufferedPrepareOfAnAbandonedSessionIsEndedBeforeXaRecoverIsTrusted) {
+  FakeCoordinator& c = world_.start();
+  recover(c);
+  // The payments server is paused while it holds the pay's XA PREPARE: the client's read
+  // times out and closes its side; the server will run the PREPARE when it resumes.
+  world_.payments.time_out_next("XA PREPARE");
+  std::shared_ptr<Transaction> txn;
+  auto paid = world_.spawn(pay(c, &txn));
+  world_.advance(seconds(3));
+  ASSERT_TRUE(paid->done);
+  world_.payments.release();  // the server resumes
+  world_.advance(seconds(3));
+  EXPECT_TRUE(world_.payments.prepared().empty()) << "a prepared branch nobody will finish";
+  EXPECT_TRUE(world_.orders.prepared().empty());
+  EXPECT_EQ(txn->state(), TxnState::kAborted);
+}
+
+// Issue 13, finding 1: a forced decision must be atomic with respect to the orphan scan,
+// start-up recovery and other forces (docs/model.md, "The fixed force").
+TEST_F(RecoveryTest, AForcedCommitRacingTheOrphanScanNeverSplitsTheTransaction) {
+  FakeCoordinator::Options options;
+  options.recovery.orphan_grace = seconds(30);
+  FakeCoordinator& c = world_.start(options);
+  recover(c);
+  std::string id = leave_prepared(20, false);
+  world_.spawn(c.resolver().scan_orphans());  // first sighting of both branches
+  world_.settle();
+  world_.advance(seconds(31));
+  // The operator forces a commit; its record waits for the fsync.
+  c.store().hold_durability();
+  ForceResult result;
+  world_.spawn(force_into(&c.resolver(), id, true, "customer was charged, ship it", &result));
+  world_.settle();
+  ASSERT_EQ(c.store().queued(), 1u);
+  // Meanwhile the scan sees both branches a second time: orders first, then payments,
+  // whose listing answers only after the forced record is durable.
+  world_.payments.hang_next("XA RECOVER");
+  world_.spawn(c.resolver().scan_orphans());
+  world_.settle();
+  c.store().make_durable();
+  world_.settle();
+  world_.payments.release();
+  world_.advance(seconds(3));
+  EXPECT_TRUE(result.accepted) << result.detail;
+  const bool orders = committed(id, "orders"), payments = committed(id, "payments");
+  EXPECT_EQ(orders, payments) << "split: orders " << (orders ? "committed" : "rolled back")
+                              << ", payments " << (payments ? "committed" : "rolled back");
+  EXPECT_TRUE(orders && payments);  // the force won: it was accepted
+}
+
+TEST_F(RecoveryTest, TwoForcesAtOnceCannotBothBeRecorded) {
+  FakeCoordinator& c = world_.start();
+  recover(c);
+  std::string id = leave_prepared(21, false);
+  c.store().hold_durability();
+  ForceResult commit, rollback;
+  world_.spawn(force_into(&c.resolver(), id, true, "one operator", &commit));
+  world_.spawn(force_into(&c.resolver(), id, false, "another operator", &rollback));
+  world_.settle();
+  c.store().make_durable();
+  world_.advance(seconds(2));
+  EXPECT_NE(commit.accepted, rollback.accepted) << commit.detail << " / " << rollback.detail;
+  auto state = world_.disk.state();
+  std::size_t heuristics = 0;
+  for (const auto& r : world_.disk.durable)
+    heuristics += std::holds_alternative<HeuristicRecord>(r);
+  EXPECT_EQ(heuristics, 1u);
+  EXPECT_EQ(committed(id, "orders"), committed(id, "payments"));
+}
+
+TEST_F(RecoveryTest, AForceDuringStartupRecoveryIsRefused) {
+  std::string id = leave_prepared(22, false);
+  world_.payments.hang_next("SELECT id FROM information_schema.processlist");
+  FakeCoordinator& c = world_.start();
+  auto startup = world_.spawn(c.resolver().recover_at_startup());
+  world_.settle();
+  ASSERT_FALSE(startup->done);
+  ForceResult result;
+  world_.spawn(force_into(&c.resolver(), id, true, "too early", &result));
+  world_.settle();
+  EXPECT_FALSE(result.accepted);
+  EXPECT_NE(result.detail.find("start-up recovery"), std::string::npos) << result.detail;
+  world_.payments.release();
+  world_.advance(seconds(3));
+  EXPECT_TRUE(startup->done);
+  // Start-up rolled the undecided transaction back, as it should; nothing split.
+  EXPECT_TRUE(rolled_back(id, "orders"));
+  EXPECT_TRUE(rolled_back(id, "payments"));
 }
 
 // Issue 13, finding 4: an id adopted while its earlier, finished entry is still queued in
