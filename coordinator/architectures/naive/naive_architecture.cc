@@ -82,83 +82,88 @@ asio::awaitable<bool> NaiveArchitecture::commit_orders(std::string change,
   co_return changed;
 }
 
-asio::awaitable<Answer> NaiveArchitecture::pay(std::int64_t order_id,
-                                               std::optional<IdempotencyKey> key) {
+// Counts the request in flight for /v1/status while it runs, and turns every failure into
+// the problem the client hears.
+asio::awaitable<Answer> NaiveArchitecture::answered(asio::awaitable<Answer> work) {
   InFlight counted(in_flight_);
   std::exception_ptr failure;
   try {
-    health_.require_up(orders_);
-    Read read = co_await read_order(order_id, key);
-    if (read.replay) co_return *read.replay;
-    if (read.order.status != "PENDING") {
-      throw ProblemError(problems::order_not_payable("order " + std::to_string(order_id) + " is " +
-                                                     read.order.status));
-    }
-    health_.require_up(payments_);
-    const std::string txn_id = next_txn_id();
-    crash_point(CrashPoint::kBeforePrepare);
-    co_await run_local_transaction(payments_, deadline(),
-                                   db::payments::capture_sql(order_id, read.order.account_id,
-                                                             read.order.amount_cents, txn_id));
-    // Charged. Nothing ties the order's commit to this one.
-    crash_point(CrashPoint::kAfterCommitFirst);
-    Answer answer{200, api::dump(api::to_json(api::PayResult{
-                           order_id, db::payments::payment_id_for(order_id), txn_id}))};
-    const db::Rows* found = read.found_answer ? &*read.found_answer : nullptr;
-    bool paid = co_await commit_orders(db::orders::mark_paid_sql(order_id, txn_id),
-                                       idempotency_.store_sql(key, answer, found));
-    crash_point(CrashPoint::kAfterCommitAll);
-    if (!paid) {
-      // Cancelled between the read and now: the charge stays (the anomaly 2PC prevents).
-      throw ProblemError(problems::order_not_payable("order " + std::to_string(order_id) +
-                                                     " was cancelled while it was being paid"));
-    }
-    co_return answer;
-  } catch (const ProblemError&) {
-    throw;
+    co_return co_await std::move(work);
   } catch (...) {
     failure = std::current_exception();
   }
   throw ProblemError(problem_for(failure));
 }
 
+asio::awaitable<Answer> NaiveArchitecture::pay(std::int64_t order_id,
+                                               std::optional<IdempotencyKey> key) {
+  co_return co_await answered(pay_in(order_id, std::move(key)));
+}
+
 asio::awaitable<Answer> NaiveArchitecture::cancel(std::int64_t order_id,
                                                   std::optional<IdempotencyKey> key) {
-  InFlight counted(in_flight_);
-  std::exception_ptr failure;
-  try {
-    health_.require_up(orders_);
-    Read read = co_await read_order(order_id, key);
-    if (read.replay) co_return *read.replay;
-    const db::orders::OrderRow& order = read.order;
-    if (order.status == "CANCELLED") {
-      co_return Answer{200, api::dump(api::to_json(api::CancelResult{
-                                order_id, order.refunded, order.cancel_txn_id.value_or("")}))};
-    }
-    const std::string txn_id = next_txn_id();
-    const bool refund = order.status == "PAID";
-    if (refund) {
-      health_.require_up(payments_);
-      crash_point(CrashPoint::kBeforePrepare);
-      std::vector<std::string> statements =
-          db::payments::refund_sql(order_id, order.account_id, order.amount_cents, txn_id);
-      statements.pop_back();  // the read-back check is the XA arm's; naive checks nothing
-      co_await run_local_transaction(payments_, deadline(), std::move(statements));
-      metrics_.refund();
-      crash_point(CrashPoint::kAfterCommitFirst);
-    }
-    Answer answer{200, api::dump(api::to_json(api::CancelResult{order_id, refund, txn_id}))};
-    const db::Rows* found = read.found_answer ? &*read.found_answer : nullptr;
-    co_await commit_orders(db::orders::mark_cancelled_sql(order_id, txn_id, refund),
-                           idempotency_.store_sql(key, answer, found));
-    crash_point(CrashPoint::kAfterCommitAll);
-    co_return answer;
-  } catch (const ProblemError&) {
-    throw;
-  } catch (...) {
-    failure = std::current_exception();
+  co_return co_await answered(cancel_in(order_id, std::move(key)));
+}
+
+asio::awaitable<Answer> NaiveArchitecture::pay_in(std::int64_t order_id,
+                                                  std::optional<IdempotencyKey> key) {
+  health_.require_up(orders_);
+  Read read = co_await read_order(order_id, key);
+  if (read.replay) co_return *read.replay;
+  if (read.order.status != "PENDING") {
+    throw ProblemError(problems::order_not_payable("order " + std::to_string(order_id) + " is " +
+                                                   read.order.status));
   }
-  throw ProblemError(problem_for(failure));
+  health_.require_up(payments_);
+  const std::string txn_id = next_txn_id();
+  crash_point(CrashPoint::kBeforePrepare);
+  co_await run_local_transaction(
+      payments_, deadline(),
+      db::payments::capture_sql(order_id, read.order.account_id, read.order.amount_cents, txn_id));
+  // Charged. Nothing ties the order's commit to this one.
+  crash_point(CrashPoint::kAfterCommitFirst);
+  Answer answer{200, api::dump(api::to_json(api::PayResult{
+                         order_id, db::payments::payment_id_for(order_id), txn_id}))};
+  const db::Rows* found = read.found_answer ? &*read.found_answer : nullptr;
+  bool paid = co_await commit_orders(db::orders::mark_paid_sql(order_id, txn_id),
+                                     idempotency_.store_sql(key, answer, found));
+  crash_point(CrashPoint::kAfterCommitAll);
+  if (!paid) {
+    // Cancelled between the read and now: the charge stays (the anomaly 2PC prevents).
+    throw ProblemError(problems::order_not_payable("order " + std::to_string(order_id) +
+                                                   " was cancelled while it was being paid"));
+  }
+  co_return answer;
+}
+
+asio::awaitable<Answer> NaiveArchitecture::cancel_in(std::int64_t order_id,
+                                                     std::optional<IdempotencyKey> key) {
+  health_.require_up(orders_);
+  Read read = co_await read_order(order_id, key);
+  if (read.replay) co_return *read.replay;
+  const db::orders::OrderRow& order = read.order;
+  if (order.status == "CANCELLED") {
+    co_return Answer{200, api::dump(api::to_json(api::CancelResult{
+                              order_id, order.refunded, order.cancel_txn_id.value_or("")}))};
+  }
+  const std::string txn_id = next_txn_id();
+  const bool refund = order.status == "PAID";
+  if (refund) {
+    health_.require_up(payments_);
+    crash_point(CrashPoint::kBeforePrepare);
+    std::vector<std::string> statements =
+        db::payments::refund_sql(order_id, order.account_id, order.amount_cents, txn_id);
+    statements.pop_back();  // the read-back check is the XA arm's; naive checks nothing
+    co_await run_local_transaction(payments_, deadline(), std::move(statements));
+    metrics_.refund();
+    crash_point(CrashPoint::kAfterCommitFirst);
+  }
+  Answer answer{200, api::dump(api::to_json(api::CancelResult{order_id, refund, txn_id}))};
+  const db::Rows* found = read.found_answer ? &*read.found_answer : nullptr;
+  co_await commit_orders(db::orders::mark_cancelled_sql(order_id, txn_id, refund),
+                         idempotency_.store_sql(key, answer, found));
+  crash_point(CrashPoint::kAfterCommitAll);
+  co_return answer;
 }
 
 }  // namespace xacoord

@@ -40,6 +40,10 @@ class NaiveArchitecture final : public Architecture {
   ArchitectureStatus status() const override { return ArchitectureStatus{in_flight_, 0}; }
 
  private:
+  boost::asio::awaitable<Answer> answered(boost::asio::awaitable<Answer> work);
+  boost::asio::awaitable<Answer> pay_in(std::int64_t order_id, std::optional<IdempotencyKey> key);
+  boost::asio::awaitable<Answer> cancel_in(std::int64_t order_id,
+                                           std::optional<IdempotencyKey> key);
   struct Read {
     db::orders::OrderRow order;
     std::optional<Answer> replay;
