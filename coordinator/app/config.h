@@ -17,7 +17,7 @@ struct ServeConfig {
   std::string payments = "mysql://root@127.0.0.1:3317/xa_payments";
   std::string node_id = "1";
   bool enable_fault_injection = false;
-  std::string architecture = "xa";  // xa | naive (docs/architectures.md)
+  std::string architecture = "xa";  // xa | saga | naive (docs/architectures.md)
   bool unsafe_no_2pc = false;       // the old name of --architecture naive
   std::string admin_token;
 
