@@ -28,7 +28,8 @@ struct Anomaly {
   nlohmann::json example;
 };
 
-// What the architecture under test promises beyond contract §4 (docs/architectures.md).
+// What the architecture under test promises beyond the invariants of docs/reliability.md
+// (docs/architectures.md).
 struct HistoryPromise {
   // A pay answered 4xx leaves no CAPTURED payment; under the saga it may leave a REFUNDED
   // one (charged, then compensated because the order was cancelled first).
