@@ -56,4 +56,13 @@ struct Saga {
   std::vector<Timer*> waiters;
 };
 
+// Counts a request, or a saga being driven, for GET /v1/status while it lives.
+struct Counted {
+  explicit Counted(std::size_t& n) : n_(n) { ++n_; }
+  ~Counted() { --n_; }
+  Counted(const Counted&) = delete;
+  Counted& operator=(const Counted&) = delete;
+  std::size_t& n_;
+};
+
 }  // namespace xacoord::saga
