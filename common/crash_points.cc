@@ -73,16 +73,51 @@ std::string_view name_of(CrashPoint point) {
       return "after_rollback_first";
     case CrashPoint::kStartupRecovery:
       return "startup_recovery";
+    case CrashPoint::kSagaBeforeStep1:
+      return "saga_before_step1";
+    case CrashPoint::kSagaAfterStep1:
+      return "saga_after_step1";
+    case CrashPoint::kSagaBeforeStep2:
+      return "saga_before_step2";
+    case CrashPoint::kSagaAfterStep2:
+      return "saga_after_step2";
+    case CrashPoint::kSagaBeforeCompensation:
+      return "saga_before_compensation";
+    case CrashPoint::kSagaAfterCompensation:
+      return "saga_after_compensation";
+    case CrashPoint::kSagaAfterCancelStep1:
+      return "saga_after_cancel_step1";
+    case CrashPoint::kSagaAfterRefund:
+      return "saga_after_refund";
   }
   return "unknown";
 }
 
+std::span<const CrashPoint> crash_points_of(std::string_view architecture) {
+  if (architecture == "saga") return kSagaCrashPoints;
+  return kAllCrashPoints;
+}
+
+namespace {
+
+// Every point of every architecture, for names.
+template <typename Visit>
+void for_every_point(Visit visit) {
+  for (auto p : kAllCrashPoints)
+    visit(p);
+  for (auto p : kSagaCrashPoints)
+    visit(p);
+  visit(CrashPoint::kStartupRecovery);  // a stall point of start-up (docs/recovery.md)
+}
+
+}  // namespace
+
 std::optional<CrashPoint> crash_point_from_name(std::string_view name) {
-  for (auto p : kAllCrashPoints) {
-    if (name_of(p) == name) return p;
-  }
-  if (name == name_of(CrashPoint::kStartupRecovery)) return CrashPoint::kStartupRecovery;
-  return std::nullopt;
+  std::optional<CrashPoint> found;
+  for_every_point([&](CrashPoint p) {
+    if (name_of(p) == name) found = p;
+  });
+  return found;
 }
 
 namespace {
@@ -99,8 +134,8 @@ std::pair<CrashPoint, int> parse_spec(std::string_view spec) {
   }
   if (!point || !count_ok) {
     std::string valid;
-    for (auto p : kAllCrashPoints)
-      valid += (valid.empty() ? "" : ", ") + std::string(name_of(p));
+    for_every_point(
+        [&](CrashPoint p) { valid += (valid.empty() ? "" : ", ") + std::string(name_of(p)); });
     throw std::invalid_argument("bad fault point '" + std::string(spec) +
                                 "': expected <point>[:<n>] with n >= 1; points: " + valid);
   }

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace xacoord {
@@ -27,6 +28,17 @@ enum class CrashPoint {
   kBeforeRollback,       // abort path, before any XA ROLLBACK
   kAfterRollbackFirst,   // abort path, one branch rolled back
   kStartupRecovery,      // start-up: the node lock taken, nothing listed yet (a stall point)
+
+  // The saga architecture (docs/architectures/saga.md, "Crash points"), in the order a pay
+  // and a cancel of a paid order reach them.
+  kSagaBeforeStep1,         // a pay's saga begun, its charge (step 1) not sent
+  kSagaAfterStep1,          // charge committed with its log row, step 2 not begun
+  kSagaBeforeStep2,         // step 2 holds the order row locked, PENDING -> PAID not sent
+  kSagaAfterStep2,          // step 2 committed (PAID), saga log not closed, client not answered
+  kSagaBeforeCompensation,  // step 2 refused (order cancelled first), refund not sent
+  kSagaAfterCompensation,   // compensating refund committed, client not answered
+  kSagaAfterCancelStep1,    // a paid order cancelled with its log row, refund not sent
+  kSagaAfterRefund,         // that refund committed, saga log not closed, client not answered
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {
@@ -34,6 +46,19 @@ inline constexpr CrashPoint kAllCrashPoints[] = {
     CrashPoint::kAfterDecisionLogged, CrashPoint::kAfterCommitFirst,   CrashPoint::kAfterCommitAll,
     CrashPoint::kBeforeRollback,      CrashPoint::kAfterRollbackFirst,
 };
+
+// The points only the saga architecture reaches; not in kAllCrashPoints, whose `crash`
+// menu every architecture's chaos draws from (crash_points_of below).
+inline constexpr CrashPoint kSagaCrashPoints[] = {
+    CrashPoint::kSagaBeforeStep1,        CrashPoint::kSagaAfterStep1,
+    CrashPoint::kSagaBeforeStep2,        CrashPoint::kSagaAfterStep2,
+    CrashPoint::kSagaBeforeCompensation, CrashPoint::kSagaAfterCompensation,
+    CrashPoint::kSagaAfterCancelStep1,   CrashPoint::kSagaAfterRefund,
+};
+
+// The points the steps of `architecture` reach, in protocol order: what chaos's `crash`
+// menu draws for it. xa (and naive, which reuses three of them) have kAllCrashPoints.
+std::span<const CrashPoint> crash_points_of(std::string_view architecture);
 
 std::string_view name_of(CrashPoint point);
 std::optional<CrashPoint> crash_point_from_name(std::string_view name);

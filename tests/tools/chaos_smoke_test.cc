@@ -74,6 +74,22 @@ TEST(ChaosSmoke, EveryCrashPointAndEachServerKillComeOutClean) {
       << "the poor accounts' pays and the faults abort transactions";
 }
 
+// The saga's crash points between its commits, and a server killed under it: its promise
+// (a refused pay may leave a refunded charge, nothing else) holds once settled.
+TEST(ChaosSmoke, TheSagaComesOutCleanThroughItsCrashPoints) {
+  auto r = run_chaos(
+      "--architecture saga --seed 5 --runs 4 --duration 2s --clients 6 --faults "
+      "crash:saga_after_step1,crash:saga_before_compensation,crash:saga_after_cancel_step1,"
+      "kill-db:payments");
+  ASSERT_TRUE(r.report.is_object()) << "no report was written";
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.report["architecture"], "saga");
+  EXPECT_EQ(r.report["totals"]["violations"], 0);
+  EXPECT_EQ(r.report["totals"]["unanswered"], 0);
+  for (const auto& run : r.report["runs"])
+    EXPECT_TRUE(run["fault_fired"].get<bool>()) << run["fault"] << " never fired";
+}
+
 TEST(ChaosSmoke, TheUnsafeBaselineIsCaught) {
   // Two local commits instead of 2PC, killed between them: the checks must say so.
   auto r = run_chaos(

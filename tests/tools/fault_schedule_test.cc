@@ -57,5 +57,20 @@ TEST(FaultSchedule, UnknownFaultsAreRefused) {
   EXPECT_EQ(parse_menu("pause-db:orders,crash:random").size(), 2u);
 }
 
+// `crash` draws the points the architecture under test reaches; a named point of any
+// architecture can be asked for.
+TEST(FaultSchedule, CrashDrawsThePointsOfTheArchitectureUnderTest) {
+  std::set<std::string> saga;
+  for (const auto& f : parse_menu("crash", "saga"))
+    saga.insert(f.name());
+  ASSERT_EQ(saga.size(), std::size(kSagaCrashPoints));
+  for (auto p : kSagaCrashPoints)
+    EXPECT_TRUE(saga.contains("crash:" + std::string(name_of(p))));
+  EXPECT_FALSE(saga.contains("crash:after_prepare_all"));
+  EXPECT_EQ(parse_menu("all", "saga").size(), std::size(kSagaCrashPoints) + 7);
+  EXPECT_EQ(parse_menu("crash:saga_after_step1").size(), 1u);
+  EXPECT_EQ(parse_menu("crash").size(), std::size(kAllCrashPoints)) << "xa by default";
+}
+
 }  // namespace
 }  // namespace xacoord::chaos

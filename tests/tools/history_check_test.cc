@@ -61,6 +61,19 @@ TEST(HistoryCheck, CatchesACaptureBehindRefusedPays) {
   EXPECT_FALSE(has(check_history(ops, {{1, {"PAID", "CAPTURED", "tx"}}}), "refused pay captured"));
 }
 
+// The saga answers 409 after compensating a charge: the refunded payment stays, and is no
+// anomaly under its promise — a captured one still is; under xa's, both are.
+TEST(HistoryCheck, TheSagasPromiseAllowsARefundBehindARefusedPay) {
+  std::vector<Op> ops{pay(1, 409), cancel(1, 200)};
+  const std::map<std::int64_t, FinalOrder> refunded{{1, {"CANCELLED", "REFUNDED", "tx"}}};
+  const std::map<std::int64_t, FinalOrder> captured{{1, {"CANCELLED", "CAPTURED", "tx"}}};
+  HistoryPromise saga;
+  saga.refused_pay_may_leave_refund = true;
+  EXPECT_TRUE(check_history(ops, refunded, saga).empty());
+  EXPECT_TRUE(has(check_history(ops, captured, saga), "refused pay captured"));
+  EXPECT_TRUE(has(check_history(ops, refunded), "refused pay captured"));
+}
+
 TEST(HistoryCheck, CatchesTwoAcknowledgedPaysAndAKeptCapture) {
   std::vector<Op> ops{pay(1, 200, "t1"), pay(1, 200, "t2"), cancel(1, 200)};
   auto found = check_history(ops, {{1, {"CANCELLED", "CAPTURED", "t2"}}});

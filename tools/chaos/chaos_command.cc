@@ -31,14 +31,14 @@ int chaos_command(int argc, char** argv) {
             "directory for the databases and the coordinator's log (default: a new temp dir)",
             &o.var_dir);
   flags.add("architecture",
-            "the design the coordinator runs: xa (default) or naive, the baseline the checks "
-            "must catch (docs/architectures.md)",
+            "the design the coordinator runs: xa (default), saga, or naive, the baseline the "
+            "checks must catch (docs/architectures.md); `crash` draws its crash points",
             &o.architecture);
   flags.add("unsafe", "the same as --architecture naive", &o.unsafe);
   flags.add("quiet", "no progress bar", &quiet);
   try {
     if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());
-    chaos::parse_menu(o.faults);
+    chaos::parse_menu(o.faults, o.architecture);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

@@ -26,10 +26,10 @@ std::string Fault::name() const {
   return "unknown";
 }
 
-std::vector<Fault> parse_menu(std::string_view spec) {
+std::vector<Fault> parse_menu(std::string_view spec, std::string_view architecture) {
   std::vector<Fault> menu;
-  auto add_crash_points = [&menu] {
-    for (auto p : kAllCrashPoints)
+  auto add_crash_points = [&menu, architecture] {
+    for (auto p : crash_points_of(architecture))
       menu.push_back(Fault{FaultKind::kCrashAt, p});
   };
   auto add_for_both = [&menu](FaultKind kind) {

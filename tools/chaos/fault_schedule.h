@@ -33,10 +33,11 @@ struct Fault {
   std::string name() const;  // e.g. crash:after_commit_first, kill-db:orders
 };
 
-// "all", or a comma list of: crash (every crash point), crash:<point>, crash:random,
-// kill-db, kill-db:<orders|payments>, kill-conn, pause-db, pause-db:<orders|payments>.
-// Throws std::invalid_argument naming what is valid.
-std::vector<Fault> parse_menu(std::string_view spec);
+// "all", or a comma list of: crash (every crash point of `architecture`: crash_points_of in
+// common/crash_points.h), crash:<point>, crash:random, kill-db, kill-db:<orders|payments>,
+// kill-conn, pause-db, pause-db:<orders|payments>. Throws std::invalid_argument naming what
+// is valid.
+std::vector<Fault> parse_menu(std::string_view spec, std::string_view architecture = "xa");
 
 // One fault per run. The first runs go through the whole menu once (in a seeded order),
 // so a short run covers every kind; later runs pick at random. Timings are seeded too.

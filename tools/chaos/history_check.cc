@@ -5,7 +5,8 @@
 namespace xacoord::chaos {
 
 std::vector<Anomaly> check_history(const std::vector<Op>& ops,
-                                   const std::map<std::int64_t, FinalOrder>& final_state) {
+                                   const std::map<std::int64_t, FinalOrder>& final_state,
+                                   const HistoryPromise& promise) {
   struct Seen {
     std::set<std::string> acked_pay_txns;
     bool pay_unanswered = false;
@@ -59,7 +60,9 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops,
       j["key"] = s.acked_cancel->key;
       out.push_back({"acknowledged cancel lost", j});
     }
-    if (f.payment && s.acked_pay_txns.empty() && !s.pay_unanswered) {
+    bool kept_charge =
+        f.payment && (f.payment == "CAPTURED" || !promise.refused_pay_may_leave_refund);
+    if (kept_charge && s.acked_pay_txns.empty() && !s.pay_unanswered) {
       out.push_back({"refused pay captured", facts});
     }
     if (f.status == "CANCELLED" && f.payment == "CAPTURED") {

@@ -28,14 +28,24 @@ struct Anomaly {
   nlohmann::json example;
 };
 
+// What the architecture under test promises beyond the invariants of docs/reliability.md
+// (docs/architectures.md).
+struct HistoryPromise {
+  // A pay answered 4xx leaves no CAPTURED payment; under the saga it may leave a REFUNDED
+  // one (charged, then compensated because the order was cancelled first).
+  bool refused_pay_may_leave_refund = false;
+};
+
 // Every anomaly, one entry per order and kind:
 //  - "acknowledged pay lost": a pay answered 200 whose payment is not there (or is another
 //    transaction's), or whose order is PENDING;
 //  - "acknowledged cancel lost": a cancel answered 200 whose order is not CANCELLED;
 //  - "two pays acknowledged": two different transactions told a client they paid one order;
-//  - "refused pay captured": a payment exists although every pay of the order was refused;
+//  - "refused pay captured": a payment exists although every pay of the order was refused
+//    (a CAPTURED one, if the promise allows a refunded one);
 //  - "paid order cancelled without a refund".
 std::vector<Anomaly> check_history(const std::vector<Op>& ops,
-                                   const std::map<std::int64_t, FinalOrder>& final_state);
+                                   const std::map<std::int64_t, FinalOrder>& final_state,
+                                   const HistoryPromise& promise = {});
 
 }  // namespace xacoord::chaos

@@ -8,13 +8,16 @@ InFlight& InFlight::operator+=(const InFlight& other) {
   before_prepare += other.before_prepare;
   prepared_undecided += other.prepared_undecided;
   decided_uncommitted += other.decided_uncommitted;
+  messages_pending += other.messages_pending;
   return *this;
 }
 
 nlohmann::json InFlight::to_json() const {
-  return {{"before_prepare", before_prepare},
-          {"prepared_undecided", prepared_undecided},
-          {"decided_uncommitted", decided_uncommitted}};
+  nlohmann::json j{{"before_prepare", before_prepare},
+                   {"prepared_undecided", prepared_undecided},
+                   {"decided_uncommitted", decided_uncommitted}};
+  if (messages_pending > 0) j["messages_pending"] = messages_pending;  // xa's reports unchanged
+  return j;
 }
 
 void PhaseSamples::add(const InFlight& s) {
@@ -60,6 +63,14 @@ std::optional<InFlight> in_flight_from_metrics(const std::string& scrape) {
   if (!before || !prepared || !decided) return std::nullopt;
   return InFlight{static_cast<std::size_t>(*before), static_cast<std::size_t>(*prepared),
                   static_cast<std::size_t>(*decided)};
+}
+
+void add_status(InFlight& f, const nlohmann::json& status) {
+  if (!status.is_object()) return;
+  f.messages_pending += status.value("pending_messages", std::size_t{0});
+  // xa's in_flight is what the phase gauge counts already.
+  if (status.value("architecture", "xa") != "xa")
+    f.messages_pending += status.value("in_flight", std::size_t{0});
 }
 
 InFlight in_flight_from_recovery(const RecoveryFound& found, std::size_t requests_outstanding) {

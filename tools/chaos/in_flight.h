@@ -19,8 +19,14 @@ struct InFlight {
   std::size_t before_prepare = 0;
   std::size_t prepared_undecided = 0;
   std::size_t decided_uncommitted = 0;
+  // Work outside the XA phases, from GET /v1/status: pending_messages (outbox: messages not
+  // yet delivered and applied), and for every architecture but xa its in_flight (outbox:
+  // requests being answered and pays whose charge has not come back).
+  std::size_t messages_pending = 0;
 
-  std::size_t total() const { return before_prepare + prepared_undecided + decided_uncommitted; }
+  std::size_t total() const {
+    return before_prepare + prepared_undecided + decided_uncommitted + messages_pending;
+  }
   InFlight& operator+=(const InFlight& other);
   nlohmann::json to_json() const;  // {"before_prepare": n, "prepared_undecided": n, ...}
 };
@@ -43,6 +49,8 @@ struct PhaseSamples {
 // From a scrape of GET /metrics: the gauge xacoord_transactions_in_phase, sampled right
 // before a fault strikes. nullopt if the scrape does not have it.
 std::optional<InFlight> in_flight_from_metrics(const std::string& scrape);
+// Adds GET /v1/status's figures (its JSON body) to `f` as messages_pending.
+void add_status(InFlight& f, const nlohmann::json& status);
 
 // For a crash the coordinator fired itself, where no scrape can come first: what the
 // restarted coordinator's recovery found (open decisions were decided and uncommitted,

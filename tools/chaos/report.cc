@@ -168,9 +168,12 @@ nlohmann::json ChaosReport::to_json() const {
 namespace {
 
 std::string phases_cell(const nlohmann::json& f) {
-  return std::to_string(f["before_prepare"].get<std::size_t>()) + " / " +
-         std::to_string(f["prepared_undecided"].get<std::size_t>()) + " / " +
-         std::to_string(f["decided_uncommitted"].get<std::size_t>());
+  std::string cell = std::to_string(f["before_prepare"].get<std::size_t>()) + " / " +
+                     std::to_string(f["prepared_undecided"].get<std::size_t>()) + " / " +
+                     std::to_string(f["decided_uncommitted"].get<std::size_t>());
+  const std::size_t messages = f.value("messages_pending", std::size_t{0});
+  if (messages > 0) cell += " + " + std::to_string(messages) + " messages";
+  return cell;
 }
 
 std::string percent(double share) {

@@ -67,3 +67,25 @@ CREATE TABLE IF NOT EXISTS xacoord_sessions (
   opened_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   PRIMARY KEY (node_id, connection_id, client)
 ) ENGINE=InnoDB;
+
+-- The `saga` architecture (docs/architectures/saga.md): the same table in both databases.
+-- One row per saga, inserted in the same local transaction as the saga's first step and in
+-- that step's database: a pay's row in xa_payments with its charge, the refund of a paid
+-- order that is cancelled in xa_orders with the cancel. A later step on the same database
+-- moves the state in its own local transaction (the compensation); a step on the other
+-- database is recognised by its effect (the order's pay_txn_id, the payment's
+-- refund_txn_id), and the row is closed after it.
+CREATE TABLE IF NOT EXISTS saga_log (
+  saga_id      VARCHAR(64)    NOT NULL PRIMARY KEY,  -- the txn_id the client is answered
+  node_id      VARCHAR(16)    NOT NULL,              -- the coordinator that drives it
+  kind         VARCHAR(16)    NOT NULL,              -- pay | cancel
+  order_id     BIGINT         NOT NULL,
+  account_id   VARCHAR(64)    NOT NULL,
+  amount_cents BIGINT         NOT NULL,
+  state        VARCHAR(16)    NOT NULL,  -- CHARGED | PAID | COMPENSATED | ABORTED | REFUND_DUE | REFUNDED
+  idem_key     VARBINARY(128) NULL DEFAULT NULL,     -- a pay's Idempotency-Key: step 2 stores its answer
+  fingerprint  CHAR(16)       NULL DEFAULT NULL,
+  created_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  updated_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  KEY saga_log_open (node_id, state, saga_id)        -- recovery's scan for open sagas
+) ENGINE = InnoDB;
