@@ -18,7 +18,8 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("enable-fault-injection", "honour XACOORD_CRASH_AT (tests and chaos only)",
         &enable_fault_injection);
   f.add("architecture",
-        "how pay and cancel run: xa (two-phase commit, the default), saga (local commits with "
+        "how pay and cancel run: xa (two-phase commit, the default), tcc (try, a recorded "
+        "decision, then confirm or cancel on both), saga (local commits with "
         "a compensating refund) or naive (two local commits, the unsafe baseline); "
         "docs/architectures.md",
         &architecture);
@@ -69,8 +70,10 @@ void ServeConfig::finish() {
     throw UsageError(e.what());
   }
   if (unsafe_no_2pc) architecture = "naive";
-  if (architecture != "xa" && architecture != "naive" && architecture != "saga")
-    throw UsageError("--architecture must be one of: xa, saga, naive (got '" + architecture + "')");
+  if (architecture != "xa" && architecture != "naive" && architecture != "saga" &&
+      architecture != "tcc")
+    throw UsageError("--architecture must be one of: xa, tcc, saga, naive (got '" + architecture +
+                     "')");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
   // Keys are compared in whole seconds (docs/api.md); below one second they would expire
   // as soon as they are stored, and a request could be charged twice.
