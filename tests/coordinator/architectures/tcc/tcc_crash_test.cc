@@ -55,7 +55,7 @@ std::unique_ptr<DbPair> TccCrashTest::pair_;
 
 TEST_P(TccCrashTest, RecoveryConfirmsOrCancelsBeforeReady) {
   const TccCrashCase& c = GetParam();
-  const std::string prefix = unique_name(std::string("tccp_") + c.point);
+  const std::string prefix = unique_name("tccp");
   constexpr std::int64_t kFunds = 10'000;
   const std::int64_t amount = c.flow == Flow::kPoorPay ? kFunds + 1 : 1'299;
   const std::string key = unique_name("key");
