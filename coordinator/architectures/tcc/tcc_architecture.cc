@@ -215,7 +215,26 @@ asio::awaitable<Answer> TccArchitecture::cancel_txn(std::int64_t order_id,
     refund->kind = Kind::kRefund;
     refund->phase = Phase::kRefunding;
     refund->order_id = order_id;
-    tcc::TccBranches::CancelOutcome outcome = co_await branches_.cancel_order(*refund, key);
+    tcc::TccBranches::CancelOutcome outcome;
+    std::exception_ptr lost;
+    try {
+      outcome = co_await branches_.cancel_order(*refund, key);
+    } catch (...) {
+      lost = std::current_exception();
+    }
+    if (lost) {
+      if (refund->phase != Phase::kCancellingPaid || tcc::certainly_not_committed(lost))
+        std::rethrow_exception(lost);
+      // The cancel of a paid order may commit after all (its COMMIT held by the network):
+      // the background settles it and refunds if it did, before the node says settled.
+      hand_to_background(refund);
+      throw ProblemError(problems::unavailable(
+          "the cancel of " + order_text(order_id) + " (" + refund->gid +
+              ") got no answer: " + describe(lost) +
+              "; if it committed its refund follows, retry with the same Idempotency-Key for "
+              "its outcome",
+          1));
+    }
     using Cancelled = tcc::TccBranches::Cancelled;
     if (outcome.what == Cancelled::kWasPaying) {
       // Ends that pay (Cancel if undecided) or finishes it (if decided Confirm), then looks

@@ -290,8 +290,16 @@ asio::awaitable<TccBranches::CancelOutcome> TccBranches::cancel_order(
   if (paid) writes.push_back(sql::insert_global_sql(refund, options_.node_id, State::kConfirming));
   for (auto& s : idempotency_.store_sql(key, answer, found))
     writes.push_back(std::move(s));
+  if (paid) refund.phase = Phase::kCancellingPaid;  // until the COMMIT is answered
   co_await b.commit(std::move(writes));
+  if (paid) refund.phase = Phase::kRefunding;
   co_return CancelOutcome{paid ? Cancelled::kWasPaid : Cancelled::kWasPending, answer, ""};
+}
+
+asio::awaitable<bool> TccBranches::settle_cancel(const Txn& refund) {
+  db::Results results = co_await run_local_transaction(
+      orders_, deadline(), sql::probe_sql(refund.gid, Branch::kOrders, Op::kConfirm));
+  co_return sql::committed_from(Op::kConfirm, results);
 }
 
 asio::awaitable<Verdict> TccBranches::refund_payments(const Txn& refund) {

@@ -82,6 +82,10 @@ class TccBranches {
   // filled in. Throws ProblemError 404 (no order), 422 (key reused), db::DbError.
   boost::asio::awaitable<CancelOutcome> cancel_order(Txn& refund,
                                                      const std::optional<IdempotencyKey>& key);
+  // Whether the cancel of a paid order whose COMMIT got no answer committed (a probe of
+  // its barrier row, sql::probe_sql): a COMMIT the network still holds can arrive later,
+  // and the refund it owes must not be forgotten.
+  boost::asio::awaitable<bool> settle_cancel(const Txn& refund);
   // The refund's payments Confirm: the payment REFUNDED, the account credited.
   boost::asio::awaitable<sql::Verdict> refund_payments(const Txn& refund);
   // tcc_global CONFIRMED for a refund whose payments Confirm committed.

@@ -79,6 +79,11 @@ asio::awaitable<void> TccDriver::step(Txn& txn) {
       crash_point(CrashPoint::kTccAfterCancelOrders);
       co_return;
     }
+    case Phase::kCancellingPaid: {
+      bool committed = co_await branches_.settle_cancel(txn);
+      txn.phase = committed ? Phase::kRefunding : Phase::kNotCancelled;
+      co_return;
+    }
     case Phase::kRefunding: {
       sql::Verdict verdict = co_await branches_.refund_payments(txn);
       if (verdict == sql::Verdict::kFirst) metrics_.refund();

@@ -100,12 +100,14 @@ Verdict verdict_from(Op op, const db::Results& results) {
   return Verdict::kRepeat;
 }
 
-std::vector<std::string> probe_try_sql(const std::string& gid, Branch branch) {
-  return {insert_ignore(gid, branch, Op::kTry, Op::kCancel), try_row_sql(gid, branch)};
+std::vector<std::string> probe_sql(const std::string& gid, Branch branch, Op op) {
+  return {insert_ignore(gid, branch, op, Op::kCancel),
+          "SELECT reason FROM tcc_barrier WHERE gid = " + db::quote(gid) + " AND branch = " +
+              db::quote(name_of(branch)) + " AND op = " + db::quote(name_of(op)) + " FOR UPDATE"};
 }
 
-bool tried_from(const db::Results& results) {
-  return try_reason(results, 1) == "try";
+bool committed_from(Op op, const db::Results& results) {
+  return try_reason(results, 1) == name_of(op);
 }
 
 std::string_view name_of(State state) {

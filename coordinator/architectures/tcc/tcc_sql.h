@@ -39,12 +39,19 @@ std::vector<std::string> barrier_sql(const std::string& gid, Branch branch, Op o
 // The verdict, from the results of barrier_sql (exactly those, in order).
 Verdict verdict_from(Op op, const db::Results& results);
 
-// Settles a Try whose answer was lost, outside any step: inserts the Try's row as a Cancel
-// would (reason 'cancel') and reads it back. If the insert went in, the Try never
-// committed and never will; if the row is the Try's own, it committed. A Try still running
-// in the server is waited for on the row's lock.
-std::vector<std::string> probe_try_sql(const std::string& gid, Branch branch);
-bool tried_from(const db::Results& results);
+// Settles a step whose answer was lost, outside any step: inserts the step's row as a
+// Cancel inserts a Try's (reason 'cancel') and reads it back. If the insert went in, the
+// step never committed and never will; if the row is the step's own, it committed. A step
+// still running in the server (its COMMIT delayed by the network) is waited for on the
+// row's lock.
+std::vector<std::string> probe_sql(const std::string& gid, Branch branch, Op op);
+bool committed_from(Op op, const db::Results& results);
+inline std::vector<std::string> probe_try_sql(const std::string& gid, Branch branch) {
+  return probe_sql(gid, branch, Op::kTry);
+}
+inline bool tried_from(const db::Results& results) {
+  return committed_from(Op::kTry, results);
+}
 
 // ---- tcc_global (xa_orders) ----
 

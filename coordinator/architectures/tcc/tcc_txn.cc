@@ -30,13 +30,17 @@ std::string_view name_of(Phase phase) {
       return "refunding";
     case Phase::kRefunded:
       return "refunded";
+    case Phase::kCancellingPaid:
+      return "cancelling_paid";
+    case Phase::kNotCancelled:
+      return "not_cancelled";
   }
   return "unknown";
 }
 
 bool finished(Phase phase) {
   return phase == Phase::kConfirmed || phase == Phase::kCancelled || phase == Phase::kNotTried ||
-         phase == Phase::kRefunded;
+         phase == Phase::kRefunded || phase == Phase::kNotCancelled;
 }
 
 }  // namespace xacoord::tcc

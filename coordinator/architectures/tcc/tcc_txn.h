@@ -30,8 +30,10 @@ enum class Phase {
   kCancelled,        // finished: everything the Tries did undone, the order PENDING again
   kNotTried,         // finished: the orders Try was refused or never ran; nothing to undo
   // the cancel of a paid order
-  kRefunding,  // the order CANCELLED with its tcc_global row; the refund is due
-  kRefunded,   // finished: the payment REFUNDED, the account credited
+  kCancellingPaid,  // its orders transaction sent its COMMIT; whether it committed is not known
+  kRefunding,       // the order CANCELLED with its tcc_global row; the refund is due
+  kRefunded,        // finished: the payment REFUNDED, the account credited
+  kNotCancelled,    // finished: that orders transaction did not commit, and never will
 };
 
 std::string_view name_of(Kind kind);

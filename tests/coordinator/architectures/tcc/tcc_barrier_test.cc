@@ -216,6 +216,31 @@ TEST_F(TccBarrierTest, ACancelThatMeetsARunningTryWaitsAndUndoesIt) {
   EXPECT_EQ(frozen(t), 0);
 }
 
+// The cancel of a paid order whose COMMIT got no answer is settled by its barrier row: a
+// committed one owes its refund, one that never reached the server never will.
+TEST_F(TccBarrierTest, ALostCancelOfAPaidOrderIsSettledByItsBarrierRow) {
+  tcc::Txn t = new_pay();
+  ASSERT_TRUE(run(branches_->try_orders(t)).tried);
+  ASSERT_TRUE(run(branches_->try_payments(t)));
+  ASSERT_EQ(run(branches_->decide(t, State::kConfirming)), State::kConfirming);
+  run(branches_->confirm_payments(t));
+  run(branches_->confirm_orders(t));
+  tcc::Txn refund;
+  refund.gid = unique_name("tr").substr(0, 40);
+  refund.kind = tcc::Kind::kRefund;
+  refund.order_id = t.order_id;
+  auto outcome = run(branches_->cancel_order(refund, std::nullopt));
+  EXPECT_EQ(outcome.what, TccBranches::Cancelled::kWasPaid);
+  EXPECT_EQ(refund.phase, tcc::Phase::kRefunding);
+  EXPECT_TRUE(run(branches_->settle_cancel(refund)));
+  EXPECT_EQ(run(branches_->refund_payments(refund)), Verdict::kFirst);
+  EXPECT_EQ(run(branches_->refund_payments(refund)), Verdict::kRepeat);
+  EXPECT_EQ(balance(t), 5'000) << "refunded once";
+  tcc::Txn never = refund;
+  never.gid = unique_name("tn").substr(0, 40);
+  EXPECT_FALSE(run(branches_->settle_cancel(never)));
+}
+
 TEST_F(TccBarrierTest, TheFirstDecisionStays) {
   tcc::Txn t = new_pay();
   ASSERT_TRUE(run(branches_->try_orders(t)).tried);

@@ -71,6 +71,11 @@ TEST(TccSql, AProbeTellsATryFromACancel) {
   EXPECT_TRUE(tried_from({std::nullopt, one("try")}));
   EXPECT_FALSE(tried_from({std::nullopt, one("cancel")}));
   EXPECT_FALSE(tried_from({std::nullopt, none()}));
+  // The same probe settles a cancel of a paid order (its orders Confirm row).
+  EXPECT_TRUE(committed_from(Op::kConfirm, {std::nullopt, one("confirm")}));
+  EXPECT_FALSE(committed_from(Op::kConfirm, {std::nullopt, one("cancel")}));
+  EXPECT_NE(probe_sql("g", Branch::kOrders, Op::kConfirm)[1].find("op = 'confirm'"),
+            std::string::npos);
 }
 
 }  // namespace
