@@ -53,6 +53,18 @@ enum class CrashPoint {
   kOutboxAfterCancelCommit,   // cancel (and a paid order's refund row) committed, not answered
   kOutboxBeforeRefundCommit,  // inbox row + refund sent, no COMMIT
   kOutboxAfterRefundCommit,   // refund committed, message not acknowledged
+  // The tcc architecture (docs/architectures/tcc.md, "Crash points"), in the order a pay
+  // and a cancel of a paid order reach them.
+  kTccBeforeTry,             // a pay's global transaction begun, no Try sent
+  kTccAfterTryOrders,        // orders Try committed (PAYING, tcc_global TRYING), payments not tried
+  kTccAfterTryPayments,      // both Tries committed (funds frozen), no decision recorded
+  kTccAfterDecision,         // Confirm or Cancel recorded in tcc_global, no branch told
+  kTccAfterConfirmPayments,  // payment CAPTURED, the order still PAYING
+  kTccAfterConfirmOrders,    // the order PAID, tcc_global CONFIRMED, client not answered
+  kTccAfterCancelPayments,   // frozen funds back in the balance, the order still PAYING
+  kTccAfterCancelOrders,     // the order PENDING again, tcc_global CANCELLED, client not answered
+  kTccAfterRefundOrders,     // a paid order CANCELLED with its refund's row, refund not sent
+  kTccAfterRefundPayments,   // the refund committed, its row not closed, client not answered
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {
@@ -78,6 +90,20 @@ inline constexpr CrashPoint kOutboxCrashPoints[] = {
     CrashPoint::kOutboxBeforeSettleCommit, CrashPoint::kOutboxAfterSettleCommit,
     CrashPoint::kOutboxAfterCancelCommit,  CrashPoint::kOutboxBeforeRefundCommit,
     CrashPoint::kOutboxAfterRefundCommit,
+};
+
+// The points only the tcc architecture reaches (same rule as kSagaCrashPoints).
+inline constexpr CrashPoint kTccCrashPoints[] = {
+    CrashPoint::kTccBeforeTry,
+    CrashPoint::kTccAfterTryOrders,
+    CrashPoint::kTccAfterTryPayments,
+    CrashPoint::kTccAfterDecision,
+    CrashPoint::kTccAfterConfirmPayments,
+    CrashPoint::kTccAfterConfirmOrders,
+    CrashPoint::kTccAfterCancelPayments,
+    CrashPoint::kTccAfterCancelOrders,
+    CrashPoint::kTccAfterRefundOrders,
+    CrashPoint::kTccAfterRefundPayments,
 };
 
 // The points the steps of `architecture` reach, in protocol order: what chaos's `crash`

@@ -19,7 +19,8 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("enable-fault-injection", "honour XACOORD_CRASH_AT (tests and chaos only)",
         &enable_fault_injection);
   f.add("architecture",
-        "how pay and cancel run: xa (two-phase commit, the default), saga (local commits with "
+        "how pay and cancel run: xa (two-phase commit, the default), tcc (try, a recorded "
+        "decision, then confirm or cancel on both), saga (local commits with "
         "a compensating refund), outbox (a local commit and messages through Redis Streams, "
         "pay answered 202) or naive (two local commits, the unsafe baseline); "
         "docs/architectures.md",
@@ -78,8 +79,8 @@ void ServeConfig::finish() {
   }
   if (unsafe_no_2pc) architecture = "naive";
   if (architecture != "xa" && architecture != "naive" && architecture != "saga" &&
-      architecture != "outbox")
-    throw UsageError("--architecture must be one of: xa, saga, outbox, naive (got '" +
+      architecture != "outbox" && architecture != "tcc")
+    throw UsageError("--architecture must be one of: xa, tcc, saga, outbox, naive (got '" +
                      architecture + "')");
   try {
     broker::parse_redis_url(broker);

@@ -11,6 +11,7 @@
 #include "coordinator/architectures/naive/naive_architecture.h"
 #include "coordinator/architectures/outbox/outbox_architecture.h"
 #include "coordinator/architectures/saga/saga_architecture.h"
+#include "coordinator/architectures/tcc/tcc_architecture.h"
 #include "coordinator/architectures/xa/xa_architecture.h"
 #include "coordinator/http/api_routes.h"
 #include "coordinator/http/dashboard_routes.h"
@@ -149,6 +150,18 @@ void Coordinator::make_architecture() {
     architecture_ =
         std::make_unique<OutboxArchitecture>(io_.get_executor(), *orders_, *payments_, *health_,
                                              *idempotency_, metrics_, clock_, options);
+    return;
+  }
+  if (config_.architecture == "tcc") {
+    TccArchitecture::Options options;
+    options.node_id = config_.node_id;
+    options.epoch = store_->epoch();
+    options.deadline = config_.deadline;
+    options.max_backoff = config_.retry_max_backoff;
+    options.orphan_scan_interval = config_.orphan_scan_interval;
+    architecture_ =
+        std::make_unique<TccArchitecture>(io_.get_executor(), *orders_, *payments_, *health_,
+                                          *idempotency_, metrics_, clock_, options);
     return;
   }
   XaArchitecture::Options options;

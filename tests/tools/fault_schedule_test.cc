@@ -91,5 +91,16 @@ TEST(FaultSchedule, OutboxAddsItsPointsAndKillBroker) {
   }
 }
 
+TEST(FaultSchedule, CrashDrawsTheTccPointsForTcc) {
+  std::set<std::string> tcc;
+  for (const auto& f : parse_menu("crash", "tcc"))
+    tcc.insert(f.name());
+  ASSERT_EQ(tcc.size(), std::size(kTccCrashPoints));
+  for (auto p : kTccCrashPoints)
+    EXPECT_TRUE(tcc.contains("crash:" + std::string(name_of(p))));
+  EXPECT_FALSE(tcc.contains("crash:saga_after_step1"));
+  EXPECT_EQ(parse_menu("crash:tcc_after_decision").size(), 1u);
+}
+
 }  // namespace
 }  // namespace xacoord::chaos
