@@ -46,8 +46,10 @@ const db::Rows* found_answer(const db::Results& reads, const std::optional<Idemp
 }
 
 Answer cancel_answer(std::int64_t order_id, bool refund_pending, const std::string& txn_id) {
-  nlohmann::json body{{"order_id", order_id},         {"status", "CANCELLED"},
-                      {"refunded", false},            {"refund_pending", refund_pending},
+  nlohmann::json body{{"order_id", order_id},
+                      {"status", "CANCELLED"},
+                      {"refunded", false},
+                      {"refund_pending", refund_pending},
                       {"txn_id", txn_id}};
   return Answer{200, api::dump(body)};
 }
@@ -56,8 +58,8 @@ Answer cancel_answer(std::int64_t order_id, bool refund_pending, const std::stri
 
 OutboxArchitecture::OutboxArchitecture(asio::any_io_executor executor, db::Pool& orders,
                                        db::Pool& payments, const HealthMonitor& health,
-                                       const Idempotency& idempotency,
-                                       CoordinatorMetrics& metrics, Clock& clock, Options options)
+                                       const Idempotency& idempotency, CoordinatorMetrics& metrics,
+                                       Clock& clock, Options options)
     : executor_(executor),
       orders_(orders),
       payments_(payments),
@@ -85,7 +87,8 @@ OutboxArchitecture::OutboxArchitecture(asio::any_io_executor executor, db::Pool&
                       clock, outbox::Relay::Options{}),
       payments_consumer_(
           payments_reader_, names_.to_payments, std::string(broker::kPaymentsGroup),
-          [this](const broker::Message& m, const std::string& id) -> asio::awaitable<outbox::Applied> {
+          [this](const broker::Message& m,
+                 const std::string& id) -> asio::awaitable<outbox::Applied> {
             outbox::Applied applied = co_await handlers_.on_payments(m, id);
             changed();
             co_return applied;
@@ -93,7 +96,8 @@ OutboxArchitecture::OutboxArchitecture(asio::any_io_executor executor, db::Pool&
           clock, outbox::Consumer::Options{options_.node_id}),
       orders_consumer_(
           orders_reader_, names_.to_orders, std::string(broker::kOrdersGroup),
-          [this](const broker::Message& m, const std::string& id) -> asio::awaitable<outbox::Applied> {
+          [this](const broker::Message& m,
+                 const std::string& id) -> asio::awaitable<outbox::Applied> {
             outbox::Applied applied = co_await handlers_.on_orders(m, id);
             changed();
             co_return applied;
@@ -277,10 +281,9 @@ asio::awaitable<Answer> OutboxArchitecture::cancel_in(std::int64_t order_id,
   const bool paid = order->status == "PAID";
   if (paid) {
     outbox::Payload refund{order_id, order->account_id, order->amount_cents, txn_id, ""};
-    writes.push_back(db::outbox::insert_sql(outbox::msg_id_of(txn_id, Kind::kRefund),
-                                            names_.to_payments,
-                                            std::string(outbox::name_of(Kind::kRefund)),
-                                            outbox::to_text(refund)));
+    writes.push_back(db::outbox::insert_sql(
+        outbox::msg_id_of(txn_id, Kind::kRefund), names_.to_payments,
+        std::string(outbox::name_of(Kind::kRefund)), outbox::to_text(refund)));
   }
   for (auto& s : idempotency_.store_sql(key, answer, found))
     writes.push_back(std::move(s));

@@ -14,9 +14,9 @@ namespace xacoord::test {
 namespace {
 
 enum class Flow {
-  kPay,           // a pay of a funded order
-  kCancelPending, // a cancel of a PENDING order
-  kCancelPaid,    // a pay that ends PAID, then its cancel
+  kPay,            // a pay of a funded order
+  kCancelPending,  // a cancel of a PENDING order
+  kCancelPaid,     // a pay that ends PAID, then its cancel
 };
 
 struct OutboxCrashCase {
@@ -128,8 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
         OutboxCrashCase{"outbox_after_charge_commit", Flow::kPay, true, "PAID CAPTURED"},
         OutboxCrashCase{"outbox_before_settle_commit", Flow::kPay, true, "PAID CAPTURED"},
         OutboxCrashCase{"outbox_after_settle_commit", Flow::kPay, true, "PAID CAPTURED"},
-        OutboxCrashCase{"outbox_after_cancel_commit", Flow::kCancelPending, true,
-                        "CANCELLED none"},
+        OutboxCrashCase{"outbox_after_cancel_commit", Flow::kCancelPending, true, "CANCELLED none"},
         OutboxCrashCase{"outbox_before_refund_commit", Flow::kCancelPaid, true,
                         "CANCELLED REFUNDED"},
         OutboxCrashCase{"outbox_after_refund_commit", Flow::kCancelPaid, true,
