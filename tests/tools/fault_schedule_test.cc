@@ -84,7 +84,9 @@ TEST(FaultSchedule, OutboxAddsItsPointsAndKillBroker) {
   EXPECT_EQ(parse_menu("kill-broker").at(0).kind, FaultKind::kKillBroker);
   EXPECT_EQ(parse_menu("crash:outbox_relay_after_publish", "outbox").size(), 1u);
   for (const auto& f : make_schedule(7, 40, menu, std::chrono::milliseconds(4000))) {
-    if (f.kind == FaultKind::kKillBroker) EXPECT_GE(f.length.count(), 300);
+    if (f.kind == FaultKind::kKillBroker) {
+      EXPECT_GE(f.length.count(), 300);
+    }
   }
 }
 

@@ -94,14 +94,18 @@ TEST_P(OutboxCrashTest, RestartDeliversWhatWasCommitted) {
   HttpReply answer = send(*first, is_pay, order, key);
   ASSERT_TRUE(first->wait_exit(std::chrono::seconds(15)).has_value())
       << c.point << " was never reached; answer " << answer.status << " " << answer.body;
-  if (!c.request_committed) EXPECT_EQ(answer.status, 0) << answer.body;
+  if (!c.request_committed) {
+    EXPECT_EQ(answer.status, 0) << answer.body;
+  }
 
   auto second = start("");
   ASSERT_TRUE(wait_settled(*second)) << second->log_text();
   // The retry with the same key: the stored answer where the request committed.
   HttpReply retry = send(*second, is_pay, order, key);
   ASSERT_EQ(retry.status, is_pay ? 202 : 200) << retry.body;
-  if (answer.status != 0) EXPECT_EQ(retry.body, answer.body);
+  if (answer.status != 0) {
+    EXPECT_EQ(retry.body, answer.body);
+  }
   ASSERT_TRUE(wait_settled(*second)) << second->log_text();
 
   EXPECT_EQ(final_state(*pair_, order), c.final_state);
