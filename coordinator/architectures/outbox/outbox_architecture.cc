@@ -135,7 +135,30 @@ asio::awaitable<void> OutboxArchitecture::run_background() {
   asio::co_spawn(executor_, payments_relay_.run(), asio::detached);
   asio::co_spawn(executor_, payments_consumer_.run(), asio::detached);
   asio::co_spawn(executor_, orders_consumer_.run(), asio::detached);
+  asio::co_spawn(executor_, keep_tidy(), asio::detached);
   co_await poll_status();
+}
+
+asio::awaitable<void> OutboxArchitecture::keep_tidy() {
+  constexpr int kBatch = 1000;
+  while (!stopped_) {
+    co_await sleep_for(clock_, options_.tidy_every);
+    if (stopped_) break;
+    try {
+      db::Pool* pools[2] = {&orders_, &payments_};
+      for (db::Pool* pool : pools) {
+        std::vector<std::string> purge;
+        purge.push_back(db::outbox::purge_published_sql(options_.published_retention, kBatch));
+        purge.push_back(db::outbox::purge_inbox_sql(options_.inbox_retention, kBatch));
+        co_await run_local(*pool, deadline(), std::move(purge));
+      }
+      // Only entries every group has acknowledged go; the consumers made their groups.
+      co_await publisher_.trim_acknowledged(names_.to_payments);
+      co_await publisher_.trim_acknowledged(names_.to_orders);
+    } catch (const std::exception& e) {
+      log_event("outbox_housekeeping_failed", {{"error", e.what()}});
+    }
+  }
 }
 
 asio::awaitable<std::size_t> OutboxArchitecture::count_pending() {

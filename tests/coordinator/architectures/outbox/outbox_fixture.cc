@@ -21,11 +21,14 @@ CoordinatorOptions outbox_options(const DbPair& pair, const harness::LocalBroker
 std::unique_ptr<CoordinatorProcess> start_outbox(const DbPair& pair,
                                                  const harness::LocalBroker& broker,
                                                  const std::string& node_id,
-                                                 const std::string& streams) {
+                                                 const std::string& streams,
+                                                 std::vector<std::string> extra) {
   CoordinatorOptions options = CoordinatorOptions::for_pair(pair);
   options.node_id = node_id;
-  return start_ready(
-      options, {"--architecture", "outbox", "--broker", broker.url(), "--broker-streams", streams});
+  std::vector<std::string> args{"--architecture", "outbox",           "--broker",
+                                broker.url(),     "--broker-streams", streams};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return start_ready(options, std::move(args));
 }
 
 std::unique_ptr<harness::LocalBroker> start_test_broker(const std::string& name) {
