@@ -32,6 +32,10 @@ void ServeConfig::add_flags(Flags& f) {
         "outbox: prefix of the stream names (<prefix>:to-orders, <prefix>:to-payments); runs "
         "that share one Redis and one database pair each use their own",
         &broker_streams);
+  f.add("outbox-tidy-interval",
+        "outbox: how often published outbox rows (after 1 h), inbox rows (after 7 days) and "
+        "acknowledged stream entries are removed",
+        &outbox_tidy_interval);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
@@ -92,6 +96,8 @@ void ServeConfig::finish() {
                                        "0123456789_.-") != std::string::npos)
     throw UsageError("--broker-streams must be 1-40 of [A-Za-z0-9_.-]");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
+  if (outbox_tidy_interval.count() <= 0)
+    throw UsageError("--outbox-tidy-interval must be positive");
   // Keys are compared in whole seconds (docs/api.md); below one second they would expire
   // as soon as they are stored, and a request could be charged twice.
   if (idempotency_retention < std::chrono::seconds(1))

@@ -147,6 +147,7 @@ void Coordinator::make_architecture() {
     options.deadline = config_.deadline;
     options.broker = broker::parse_redis_url(config_.broker);
     options.stream_prefix = config_.broker_streams;
+    options.tidy_every = config_.outbox_tidy_interval;
     architecture_ =
         std::make_unique<OutboxArchitecture>(io_.get_executor(), *orders_, *payments_, *health_,
                                              *idempotency_, metrics_, clock_, options);

@@ -169,7 +169,8 @@ void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
 ChaosReport ChaosRunner::run() {
   began_ = Clock::now();
   pair_ = harness::LocalPair::start(options_.var_dir + "/db");
-  if (options_.architecture == "outbox") broker_ = harness::LocalBroker::start(options_.var_dir + "/broker");
+  if (options_.architecture == "outbox")
+    broker_ = harness::LocalBroker::start(options_.var_dir + "/broker");
   port_ = harness::free_port();
   log_dir_ = options_.var_dir + "/coordinator";
   start_coordinator("");
