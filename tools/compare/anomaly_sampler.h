@@ -62,7 +62,7 @@ struct SamplerOptions {
   // the final check catches).
   int window_orders = 3000;
   // The locking pass runs in blocks of this length, every other one.
-  std::chrono::milliseconds locking_block{2000};
+  std::chrono::milliseconds locking_block{1000};
   bool locking = true;
 };
 

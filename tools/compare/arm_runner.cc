@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -128,6 +129,9 @@ void ArmRunner::start_coordinator(const std::string& crash_spec) {
   coordinator_ = harness::ServeProcess::start(o);
   coordinator_pid_ = coordinator_->pid();
   if (!coordinator_->wait_ready(std::chrono::seconds(60))) {
+    // An armed point may be reached by the first requests, before the poll saw it ready.
+    auto exit = coordinator_->exit_status();
+    if (!crash_spec.empty() && exit && exit->signaled && exit->code == SIGKILL) return;
     throw std::runtime_error("xacoord serve --architecture " + options_.architecture +
                              " did not become ready; the end of " + o.stderr_path + ":\n" +
                              tail_of(o.stderr_path, 8));
@@ -274,14 +278,28 @@ ArmResult ArmRunner::run() {
       std::this_thread::sleep_for(milliseconds(100));
     }
   });
-  for (std::size_t i = 0; i < options_.faults.size(); ++i)
-    run_slot(i, options_.faults[i], r);
-  wait_until(began_ + options_.duration, r);
-  // The clients' last requests keep retrying until they get an answer (RaceOptions::settle
-  // bounds it); a coordinator that dies meanwhile is brought back for them.
-  while (!clients_done) {
-    restart_if_dead(r);
-    std::this_thread::sleep_for(milliseconds(20));
+  std::exception_ptr failed;
+  try {
+    for (std::size_t i = 0; i < options_.faults.size(); ++i)
+      run_slot(i, options_.faults[i], r);
+    wait_until(began_ + options_.duration, r);
+    // The clients' last requests keep retrying until they get an answer (RaceOptions::settle
+    // bounds it); a coordinator that dies meanwhile is brought back for them.
+    while (!clients_done) {
+      restart_if_dead(r);
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (failed) {
+    // The harness failed: the threads end (the clients give up within their settle time),
+    // then the arm reports the failure.
+    clients.join();
+    done = true;
+    progress.join();
+    sampler.stop();
+    std::rethrow_exception(failed);
   }
   clients.join();
   const double workload_end = now();
