@@ -163,10 +163,13 @@ std::optional<int> AnomalySampler::snapshot_pass(Sessions& s, std::int64_t from)
   rows.orders_to = to;
   s.highest_order = std::max(s.highest_order, to);
   auto q = payments_queries(options_.account_prefix, from, to, false);
-  auto r = s.payments->batch(
-      {"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", q[0], q[1], q[2], "COMMIT"});
-  s.own_payments += 5;
-  read_payments_side(r, 1, rows);
+  // One snapshot for the three reads (the session is READ COMMITTED for the locking pass,
+  // where every read would take a fresh one).
+  auto r = s.payments->batch({"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                              "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", q[0], q[1],
+                              q[2], "COMMIT"});
+  s.own_payments += 6;
+  read_payments_side(r, 2, rows);
   last_snapshot_subjects_ = wrong_subjects(rows);
   return static_cast<int>(last_snapshot_subjects_.size());
 }

@@ -117,6 +117,9 @@ std::vector<ArmFault> schedule_for(const std::vector<SlotFault>& schedule,
                                    std::string_view architecture) {
   auto points = crash_points_of(architecture);
   std::vector<ArmFault> out;
+  // The k-th own crash of the schedule takes the point after the (k-1)-th one's, from a
+  // seeded start: a run with several visits different points.
+  std::size_t own = 0;
   for (const auto& s : schedule) {
     ArmFault a;
     a.kind = s.kind;
@@ -125,7 +128,8 @@ std::vector<ArmFault> schedule_for(const std::vector<SlotFault>& schedule,
       if (points.empty())
         throw std::invalid_argument(std::string(architecture) + " has no crash points");
       a.fault.kind = chaos::FaultKind::kCrashAt;
-      a.fault.point = points[s.draw % points.size()];
+      const std::uint32_t base = schedule.front().draw;
+      a.fault.point = points[(base + own++) % points.size()];
     }
     out.push_back(a);
   }

@@ -72,5 +72,15 @@ TEST(CompareSchedule, EveryArmGetsTheSameFaultsAtTheSameInstants) {
   EXPECT_TRUE(differs);
 }
 
+TEST(CompareSchedule, AnArmsCrashesVisitDifferentPointsOfItsOwn) {
+  auto schedule = make_compare_schedule(7, 6, parse_compare_menu("crash"), milliseconds(4000));
+  for (const char* arch : {"xa", "saga"}) {
+    std::set<std::string> names;
+    for (const auto& f : schedule_for(schedule, arch))
+      names.insert(f.name());
+    EXPECT_EQ(names.size(), 6u) << arch;
+  }
+}
+
 }  // namespace
 }  // namespace xacoord::compare
