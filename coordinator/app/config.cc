@@ -66,6 +66,13 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("max-connections", "concurrent HTTP connections", &max_connections, 1, 100000);
   f.add("segment-bytes", "decision log segment size before rotation", &segment_bytes, 4096,
         1LL << 32);
+  f.add("reconcile-every",
+        "run the invariant check in the background this often, e.g. 10m (0: off); "
+        "docs/operations.md, \"Scheduled reconciliation\"",
+        &reconcile_every);
+  f.add("reconcile-account-prefix",
+        "the scheduled check covers only accounts whose id starts with this (empty: all)",
+        &reconcile_account_prefix);
 }
 
 void ServeConfig::finish() {
@@ -103,6 +110,9 @@ void ServeConfig::finish() {
   if (idempotency_retention < std::chrono::seconds(1))
     throw UsageError("--idempotency-retention must be at least 1s");
   if (http_read_timeout.count() <= 0) throw UsageError("--http-read-timeout must be positive");
+  // Each run reads both databases whole: a tighter loop would be a load of its own.
+  if (reconcile_every.count() != 0 && reconcile_every < std::chrono::milliseconds(100))
+    throw UsageError("--reconcile-every must be 0 (off) or at least 100ms");
 }
 
 }  // namespace xacoord

@@ -43,6 +43,9 @@ struct ServeConfig {
   std::chrono::milliseconds shutdown_grace{15'000};
   std::int64_t max_connections = 1024;
   std::int64_t segment_bytes = 4 << 20;
+  // The invariant check in the background (docs/operations.md, "Scheduled reconciliation").
+  std::chrono::milliseconds reconcile_every{0};  // 0: off
+  std::string reconcile_account_prefix;
 
   // Registers every field on `flags`.
   void add_flags(Flags& flags);

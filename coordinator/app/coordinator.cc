@@ -88,6 +88,14 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
                                              clock_, engine);
 
   health_ = std::make_unique<HealthMonitor>(participants, config_.health_interval);
+  if (config_.reconcile_every.count() > 0) {
+    ScheduledReconciliation::Options reconcile;
+    reconcile.every = config_.reconcile_every;
+    reconcile.node_id = config_.node_id;
+    reconcile.account_prefix = config_.reconcile_account_prefix;
+    reconciliation_ = std::make_unique<ScheduledReconciliation>(
+        *orders_sessions_, *payments_sessions_, registry_, reconcile);
+  }
   NodeFence::Options fence;
   fence.node_id = config_.node_id;
   fence.run = owner.run;
@@ -107,7 +115,8 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   http::add_api_routes(router_,
                        http::ApiContext{*service_, *txns_, *resolver_, *health_, registry_,
                                         [this] { return recovered_; }, [this] { return stopping_; },
-                                        config_.admin_token, config_.node_id});
+                                        config_.admin_token, config_.node_id,
+                                        [this] { return reconcile_report(); }});
   http::add_dashboard_routes(router_);
   http::ServerOptions server;
   server.listen = config_.listen;
@@ -270,7 +279,14 @@ asio::awaitable<void> Coordinator::recover_then_serve() {
   co_await architecture_->recover();
   recovered_ = true;
   log_event("ready", {{"port", server_->port()}, {"architecture", config_.architecture}});
+  // After recovery: the branches it finishes at start-up are not discrepancies.
+  if (reconciliation_) asio::co_spawn(io_, reconciliation_->run(), asio::detached);
   co_await architecture_->run_background();
+}
+
+nlohmann::json Coordinator::reconcile_report() const {
+  if (!reconciliation_) return {{"enabled", false}};
+  return reconciliation_->report();
 }
 
 asio::awaitable<void> Coordinator::expire_keys() {
@@ -309,6 +325,7 @@ asio::awaitable<void> Coordinator::drain_and_stop() {
   architecture_->stop();
   resolver_->stop();
   health_->stop();
+  if (reconciliation_) reconciliation_->stop();
   fence_->stop();
   io_.stop();
 }

@@ -22,6 +22,7 @@
 #include "coordinator/observability/coordinator_metrics.h"
 #include "coordinator/observability/health_monitor.h"
 #include "coordinator/observability/metrics.h"
+#include "coordinator/observability/scheduled_reconciliation.h"
 #include "coordinator/recovery/node_fence.h"
 #include "coordinator/recovery/resolver.h"
 #include "coordinator/store/decision_store.h"
@@ -46,6 +47,7 @@ class Coordinator {
   boost::asio::awaitable<void> expire_keys();
   boost::asio::awaitable<void> drain_and_stop();
   void register_gauges();
+  nlohmann::json reconcile_report() const;
 
   ServeConfig config_;
   boost::asio::io_context io_{1};
@@ -62,6 +64,7 @@ class Coordinator {
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<TwoPhaseCommit> engine_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<ScheduledReconciliation> reconciliation_;  // null unless --reconcile-every
   std::unique_ptr<NodeFence> fence_;
   std::unique_ptr<Idempotency> idempotency_;
   std::unique_ptr<Architecture> architecture_;

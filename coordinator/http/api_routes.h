@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "coordinator/domain/order_service.h"
 #include "coordinator/engine/transaction_table.h"
 #include "coordinator/http/router.h"
@@ -24,6 +26,8 @@ struct ApiContext {
   std::function<bool()> stopping;   // SIGTERM arrived: no new transactions
   std::string admin_token;          // empty: admin routes are not served at all
   std::string node_id;
+  // GET /v1/admin/reconcile: the scheduled reconciliation's last report.
+  std::function<nlohmann::json()> reconcile_report = [] { return nlohmann::json::object(); };
 };
 
 // Adds every route of api_route_table() (the admin ones only with a token). Throws
