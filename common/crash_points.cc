@@ -89,6 +89,10 @@ std::string_view name_of(CrashPoint point) {
       return "saga_after_cancel_step1";
     case CrashPoint::kSagaAfterRefund:
       return "saga_after_refund";
+    case CrashPoint::kTakeoverClaimed:
+      return "takeover_claimed";
+    case CrashPoint::kTakeoverResolved:
+      return "takeover_resolved";
   }
   return "unknown";
 }
@@ -108,6 +112,8 @@ void for_every_point(Visit visit) {
   for (auto p : kSagaCrashPoints)
     visit(p);
   visit(CrashPoint::kStartupRecovery);  // a stall point of start-up (docs/recovery.md)
+  for (auto p : kTakeoverCrashPoints)
+    visit(p);
 }
 
 }  // namespace

@@ -39,6 +39,16 @@ enum class CrashPoint {
   kSagaAfterCompensation,   // compensating refund committed, client not answered
   kSagaAfterCancelStep1,    // a paid order cancelled with its log row, refund not sent
   kSagaAfterRefund,         // that refund committed, saga log not closed, client not answered
+
+  // The takeover of a dead node by a live one (docs/scale-out.md, "Takeover").
+  kTakeoverClaimed,   // the claim won in etcd, nothing of the dead node touched yet
+  kTakeoverResolved,  // the dead node's branches finished, the takeover not recorded
+};
+
+// The takeover's points: reached only by coordinators on etcd.
+inline constexpr CrashPoint kTakeoverCrashPoints[] = {
+    CrashPoint::kTakeoverClaimed,
+    CrashPoint::kTakeoverResolved,
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "coordinator/store/etcd/etcd_endpoint.h"
 #include "participants/endpoint.h"
 #include "protocol/txn_id.h"
 
@@ -23,6 +24,15 @@ void ServeConfig::add_flags(Flags& f) {
         "docs/architectures.md",
         &architecture);
   f.add("unsafe-no-2pc", "the same as --architecture naive (kept for old scripts)", &unsafe_no_2pc);
+  f.add("decision-store",
+        "where commit decisions live: file (the log in --log-dir, the default) or "
+        "etcd://H:P[,H:P...] for several coordinators sharing the databases "
+        "(docs/scale-out.md)",
+        &decision_store);
+  f.add("takeover-after",
+        "on etcd: a coordinator silent this long is dead, and a live one finishes its "
+        "transactions (the lease of its registration; whole seconds, at least 2s)",
+        &takeover_after);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
@@ -71,6 +81,22 @@ void ServeConfig::finish() {
   if (unsafe_no_2pc) architecture = "naive";
   if (architecture != "xa" && architecture != "naive" && architecture != "saga")
     throw UsageError("--architecture must be one of: xa, saga, naive (got '" + architecture + "')");
+  if (decision_store != "file") {
+    if (decision_store.rfind("etcd://", 0) != 0)
+      throw UsageError("--decision-store must be file or etcd://H:P[,H:P...] (got '" +
+                       decision_store + "')");
+    try {
+      etcd::parse_endpoints(decision_store);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--decision-store: ") + e.what());
+    }
+    if (architecture != "xa")
+      throw UsageError("--decision-store etcd is for --architecture xa (the decisions of 2PC)");
+  }
+  if (takeover_after < std::chrono::seconds(2) || takeover_after.count() % 1000 != 0)
+    throw UsageError(
+        "--takeover-after must be whole seconds, at least 2s (etcd's lease TTLs are "
+        "whole seconds, and etcd raises shorter ones)");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
   // Keys are compared in whole seconds (docs/api.md); below one second they would expire
   // as soon as they are stored, and a request could be charged twice.

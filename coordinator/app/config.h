@@ -21,6 +21,12 @@ struct ServeConfig {
   std::string architecture = "xa";                   // xa | saga | naive (docs/architectures.md)
   bool unsafe_no_2pc = false;                        // the old name of --architecture naive
   std::string admin_token;
+  // Where decisions live: "file" (the log in log_dir) or "etcd://H:P[,H:P...]", shared by
+  // several coordinators (docs/scale-out.md).
+  std::string decision_store = "file";
+  // On etcd: the lease of this node's registration; a dead node is taken over by a live one
+  // once it expires (docs/scale-out.md, "Takeover"). Whole seconds, at least 2.
+  std::chrono::milliseconds takeover_after{10'000};
 
   std::int64_t pool_size = 128;
   std::int64_t txn_history = 10'000;
