@@ -17,6 +17,7 @@
 
 #include <csignal>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -250,6 +251,95 @@ TEST_F(TakeoverTest, KilledAfterTheDecisionTheOtherCommits) {
 
 TEST_F(TakeoverTest, KilledBeforeTheDecisionTheOtherRollsBack) {
   crash_and_take_over("after_prepare_all", false);
+}
+
+// The "ts" of the first event line of `event` that mentions `text`; empty if none. ISO
+// times of one clock: they compare as strings.
+std::string event_time(const std::string& log, const std::string& event, const std::string& text) {
+  std::istringstream lines(log);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.find("\"event\":\"" + event + "\"") == std::string::npos) continue;
+    if (line.find(text) == std::string::npos) continue;
+    auto at = line.find("\"ts\":\"");
+    if (at == std::string::npos) continue;
+    return line.substr(at + 6, line.find('"', at + 6) - at - 6);
+  }
+  return {};
+}
+
+TEST_F(TakeoverTest, ANodeThatComesBackWaitsForItsTakeover) {
+  const std::string victim = unique_node_id("wv"), survivor = unique_node_id("ws");
+  const std::string prefix = unique_name("to_wait");
+  auto dying = start_node(victim, "after_decision_logged");
+  // The survivor's takeover stalls 1 s once it has claimed the victim.
+  CoordinatorOptions slow = options_for(survivor);
+  slow.stall_at = "takeover_claimed";
+  slow.stall_ms = 1000;
+  started_.push_back(CoordinatorProcess::start(slow));
+  auto* live = started_.back().get();
+  ASSERT_TRUE(live->wait_ready(seconds(40))) << live->log_text();
+  auto client = dying->client();
+  auto account = open_account(client, prefix, 10'000);
+  auto order = create_order(client, account, 1'299);
+  EXPECT_THROW(pay(client, order), std::exception);
+  ASSERT_TRUE(dying->wait_exit(seconds(30)).has_value());
+  // Back while the survivor holds its claim (stalled after it): the victim's registration
+  // must wait until the takeover is recorded.
+  ASSERT_TRUE(eventually([&] { return has_event(live->log_text(), "takeover_started", victim); },
+                         seconds(kTakeoverAfterSeconds + 5)))
+      << live->log_text();
+  auto* back = start_node(victim);
+  const std::string finished =
+      event_time(live->log_text(), "takeover_finished", "\"node_id\":\"" + victim + "\"");
+  const std::string registered = event_time(back->log_text(), "node_registered", victim);
+  ASSERT_FALSE(finished.empty()) << live->log_text();
+  ASSERT_FALSE(registered.empty()) << back->log_text();
+  EXPECT_LT(finished, registered) << "the victim registered before its takeover finished";
+  auto after = back->client();
+  EXPECT_EQ(order_status(after, order), "PAID");
+  EXPECT_TRUE(has_event(back->log_text(), "recovery_started", "\"prepared_branches_of_ours\":0"))
+      << back->log_text();
+}
+
+TEST_F(TakeoverTest, ATakerKilledMidTakeoverIsTakenOverInTurn) {
+  const std::string victim = unique_node_id("tv"), taker = unique_node_id("tt"),
+                    third = unique_node_id("t3");
+  const std::string prefix = unique_name("to_taker");
+  auto* dying = start_node(victim, "after_decision_logged");
+  auto* doomed = start_node(taker, "takeover_claimed");
+  auto client = dying->client();
+  auto account = open_account(client, prefix, 10'000);
+  auto order = create_order(client, account, 1'299);
+  EXPECT_THROW(pay(client, order), std::exception);
+  ASSERT_TRUE(dying->wait_exit(seconds(30)).has_value());
+  // The taker claims the victim and dies at once, its claim held by its lease.
+  ASSERT_TRUE(doomed->wait_exit(seconds(20)).has_value()) << doomed->log_text();
+  ASSERT_TRUE(has_event(doomed->log_text(), "takeover_started", victim));
+  ASSERT_FALSE(prepared_of_node(*pair_, "orders", victim).empty());
+  // A third node takes over both once the taker's lease is gone.
+  auto* live = start_node(third);
+  const auto began = SteadyClock::now();
+  EXPECT_TRUE(eventually(
+      [&] {
+        return prepared_of_node(*pair_, "orders", victim).empty() &&
+               prepared_of_node(*pair_, "payments", victim).empty();
+      },
+      seconds(kTakeoverAfterSeconds + 5)))
+      << live->log_text();
+  std::printf("the victim resolved %.2f s after the third node was ready\n",
+              std::chrono::duration<double>(SteadyClock::now() - began).count());
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto log = live->log_text();
+        return has_event(log, "takeover_finished", "\"node_id\":\"" + victim + "\"") &&
+               has_event(log, "takeover_finished", "\"node_id\":\"" + taker + "\"");
+      },
+      seconds(kTakeoverAfterSeconds + 5)))
+      << live->log_text();
+  auto after = live->client();
+  EXPECT_EQ(order_status(after, order), "PAID");
+  EXPECT_EQ(invariant_violations(*pair_, prefix, victim), "");
 }
 
 TEST_F(TakeoverTest, ACoordinatorCutOffFromEtcdDecidesNothing) {
