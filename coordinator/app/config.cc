@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "coordinator/broker/redis_options.h"
 #include "coordinator/store/etcd/etcd_endpoint.h"
 #include "participants/endpoint.h"
 #include "protocol/txn_id.h"
@@ -19,8 +20,10 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("enable-fault-injection", "honour XACOORD_CRASH_AT (tests and chaos only)",
         &enable_fault_injection);
   f.add("architecture",
-        "how pay and cancel run: xa (two-phase commit, the default), saga (local commits with "
-        "a compensating refund) or naive (two local commits, the unsafe baseline); "
+        "how pay and cancel run: xa (two-phase commit, the default), tcc (try, a recorded "
+        "decision, then confirm or cancel on both), saga (local commits with "
+        "a compensating refund), outbox (a local commit and messages through Redis Streams, "
+        "pay answered 202) or naive (two local commits, the unsafe baseline); "
         "docs/architectures.md",
         &architecture);
   f.add("unsafe-no-2pc", "the same as --architecture naive (kept for old scripts)", &unsafe_no_2pc);
@@ -33,6 +36,16 @@ void ServeConfig::add_flags(Flags& f) {
         "on etcd: a coordinator silent this long is dead, and a live one finishes its "
         "transactions (the lease of its registration; whole seconds, at least 2s)",
         &takeover_after);
+  f.add("broker", "the Redis of --architecture outbox, redis://HOST:PORT (docs/broker.md)",
+        &broker);
+  f.add("broker-streams",
+        "outbox: prefix of the stream names (<prefix>:to-orders, <prefix>:to-payments); runs "
+        "that share one Redis and one database pair each use their own",
+        &broker_streams);
+  f.add("outbox-tidy-interval",
+        "outbox: how often published outbox rows (after 1 h), inbox rows (after 7 days) and "
+        "acknowledged stream entries are removed",
+        &outbox_tidy_interval);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
@@ -79,8 +92,6 @@ void ServeConfig::finish() {
     throw UsageError(e.what());
   }
   if (unsafe_no_2pc) architecture = "naive";
-  if (architecture != "xa" && architecture != "naive" && architecture != "saga")
-    throw UsageError("--architecture must be one of: xa, saga, naive (got '" + architecture + "')");
   if (decision_store != "file") {
     if (decision_store.rfind("etcd://", 0) != 0)
       throw UsageError("--decision-store must be file or etcd://H:P[,H:P...] (got '" +
@@ -97,7 +108,22 @@ void ServeConfig::finish() {
     throw UsageError(
         "--takeover-after must be whole seconds, at least 2s (etcd's lease TTLs are "
         "whole seconds, and etcd raises shorter ones)");
+  if (architecture != "xa" && architecture != "naive" && architecture != "saga" &&
+      architecture != "outbox" && architecture != "tcc")
+    throw UsageError("--architecture must be one of: xa, tcc, saga, outbox, naive (got '" +
+                     architecture + "')");
+  try {
+    broker::parse_redis_url(broker);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--broker: ") + e.what());
+  }
+  if (broker_streams.empty() || broker_streams.size() > 40 ||
+      broker_streams.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789_.-") != std::string::npos)
+    throw UsageError("--broker-streams must be 1-40 of [A-Za-z0-9_.-]");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
+  if (outbox_tidy_interval.count() <= 0)
+    throw UsageError("--outbox-tidy-interval must be positive");
   // Keys are compared in whole seconds (docs/api.md); below one second they would expire
   // as soon as they are stored, and a request could be charged twice.
   if (idempotency_retention < std::chrono::seconds(1))

@@ -27,6 +27,9 @@ struct ServeConfig {
   // On etcd: the lease of this node's registration; a dead node is taken over by a live one
   // once it expires (docs/scale-out.md, "Takeover"). Whole seconds, at least 2.
   std::chrono::milliseconds takeover_after{10'000};
+  std::string broker = "redis://127.0.0.1:6390";           // outbox only (docs/broker.md)
+  std::string broker_streams = "xacoord";                  // outbox: the streams' name prefix
+  std::chrono::milliseconds outbox_tidy_interval{60'000};  // outbox: purges and stream trims
 
   std::int64_t pool_size = 128;
   std::int64_t txn_history = 10'000;

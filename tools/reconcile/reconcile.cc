@@ -8,26 +8,13 @@
 namespace xacoord::reconcile {
 namespace {
 
-struct Order {
-  std::string account_id;
-  std::int64_t amount = 0;
-  std::string status;
-};
+void add(Report& r, int invariant, std::string problem, nlohmann::json facts) {
+  r.discrepancies.push_back({invariant, std::move(problem), std::move(facts)});
+}
 
-struct Payment {
-  std::int64_t payment_id = 0;
-  std::int64_t order_id = 0;
-  std::string account_id;
-  std::int64_t amount = 0;
-  std::string status;
-};
+}  // namespace
 
-struct Account {
-  std::int64_t balance = 0;
-  std::optional<std::int64_t> funded;
-};
-
-std::string like_prefix(const std::string& prefix) {
+std::string like_prefix_sql(const std::string& prefix) {
   std::string escaped;
   for (char c : prefix) {
     if (c == '%' || c == '_' || c == '\\') escaped.push_back('\\');
@@ -36,122 +23,45 @@ std::string like_prefix(const std::string& prefix) {
   return db::quote(escaped + "%");
 }
 
-void add(Report& r, int invariant, std::string problem, nlohmann::json facts) {
-  r.discrepancies.push_back({invariant, std::move(problem), std::move(facts)});
-}
-
-}  // namespace
-
 Report check(db::Connection& orders_db, db::Connection& payments_db, const Scope& scope) {
   Report report;
-  const std::string filter = " WHERE account_id LIKE " + like_prefix(scope.account_prefix);
+  const std::string filter = " WHERE account_id LIKE " + like_prefix_sql(scope.account_prefix);
 
   // Each database is read inside one read-only transaction: a consistent snapshot.
   orders_db.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
-  std::map<std::int64_t, Order> orders;
+  InvariantRows rows;
   for (const auto& row :
        orders_db.query("SELECT order_id, account_id, amount_cents, status FROM orders" + filter)
            .rows) {
-    orders[db::as_int(row, 0)] =
-        Order{db::as_string(row, 1), db::as_int(row, 2), db::as_string(row, 3)};
+    rows.orders.push_back(
+        {db::as_int(row, 0), db::as_string(row, 1), db::as_int(row, 2), db::as_string(row, 3)});
   }
   orders_db.execute("COMMIT");
 
   payments_db.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
   bool has_funded = !payments_db.query("SHOW COLUMNS FROM accounts LIKE 'funded_cents'").empty();
-  std::map<std::int64_t, Payment> payments_by_order;
-  std::vector<Payment> duplicates;
   for (const auto& row :
        payments_db
            .query("SELECT payment_id, order_id, account_id, amount_cents, status FROM payments" +
                   filter)
            .rows) {
-    Payment p{db::as_int(row, 0), db::as_int(row, 1), db::as_string(row, 2), db::as_int(row, 3),
-              db::as_string(row, 4)};
-    if (!payments_by_order.emplace(p.order_id, p).second) duplicates.push_back(p);
+    rows.payments.push_back({db::as_int(row, 0), db::as_int(row, 1), db::as_string(row, 2),
+                             db::as_int(row, 3), db::as_string(row, 4)});
   }
-  std::map<std::string, Account> accounts;
   for (const auto& row :
        payments_db
            .query(std::string("SELECT account_id, balance_cents, ") +
                   (has_funded ? "funded_cents" : "NULL") + " FROM accounts" + filter)
            .rows) {
-    Account a{db::as_int(row, 1), std::nullopt};
+    AccountRow a{db::as_string(row, 0), db::as_int(row, 1), std::nullopt};
     if (row[2]) a.funded = db::as_int(row, 2);
-    accounts[db::as_string(row, 0)] = a;
+    rows.accounts.push_back(a);
   }
   payments_db.execute("COMMIT");
-  report.orders = orders.size();
-  report.payments = payments_by_order.size() + duplicates.size();
-  report.accounts = accounts.size();
-
-  for (const auto& p : duplicates) {
-    add(report, 1, "more than one payment for an order",
-        {{"order_id", p.order_id}, {"payment_id", p.payment_id}});
-  }
-  // Invariants 1 and 2, from the orders' side.
-  for (const auto& [id, o] : orders) {
-    auto it = payments_by_order.find(id);
-    const Payment* p = it == payments_by_order.end() ? nullptr : &it->second;
-    nlohmann::json facts{{"order_id", id},
-                         {"account_id", o.account_id},
-                         {"amount_cents", o.amount},
-                         {"order_status", o.status}};
-    if (p) {
-      facts["payment_id"] = p->payment_id;
-      facts["payment_status"] = p->status;
-      facts["payment_amount_cents"] = p->amount;
-    }
-    if (o.status == "PAID") {
-      if (!p || p->status != "CAPTURED") {
-        add(report, 1, "paid order without a captured payment", facts);
-      } else if (p->amount != o.amount || p->account_id != o.account_id) {
-        add(report, 1, "paid order whose payment has another amount or account", facts);
-      }
-    } else if (o.status == "CANCELLED") {
-      if (p && p->status != "REFUNDED")
-        add(report, 2, "cancelled order with a payment that is not refunded", facts);
-    } else if (o.status == "PENDING") {
-      if (p) add(report, 2, "pending order with a payment", facts);
-    } else {
-      add(report, 2, "order with an unknown status", facts);
-    }
-  }
-  // Invariant 1 from the payments' side: every captured payment belongs to a paid order.
-  for (const auto& [order_id, p] : payments_by_order) {
-    if (orders.contains(order_id)) continue;
-    add(report, 1, "payment for an order that does not exist",
-        {{"order_id", order_id},
-         {"payment_id", p.payment_id},
-         {"account_id", p.account_id},
-         {"amount_cents", p.amount},
-         {"payment_status", p.status}});
-  }
-  // Invariant 3: money is conserved, and no balance is negative.
-  std::map<std::string, std::int64_t> captured;
-  for (const auto& [order_id, p] : payments_by_order) {
-    if (p.status == "CAPTURED") captured[p.account_id] += p.amount;
-  }
-  for (const auto& p : duplicates) {
-    if (p.status == "CAPTURED") captured[p.account_id] += p.amount;
-  }
-  for (const auto& [id, a] : accounts) {
-    if (a.balance < 0)
-      add(report, 3, "negative balance", {{"account_id", id}, {"balance_cents", a.balance}});
-    if (a.funded && *a.funded - captured[id] != a.balance) {
-      add(report, 3, "money not conserved",
-          {{"account_id", id},
-           {"funded_cents", *a.funded},
-           {"captured_cents", captured[id]},
-           {"balance_cents", a.balance},
-           {"expected_balance_cents", *a.funded - captured[id]}});
-    }
-  }
-  for (const auto& [account, amount] : captured) {
-    if (!accounts.contains(account))
-      add(report, 3, "captured payments on a missing account",
-          {{"account_id", account}, {"captured_cents", amount}});
-  }
+  report.orders = rows.orders.size();
+  report.payments = rows.payments.size();
+  report.accounts = rows.accounts.size();
+  report.discrepancies = check_invariants(rows);
   if (!has_funded)
     report.notes.push_back(
         "accounts has no funded_cents column: conservation of money was not checked, only "

@@ -11,14 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "participants/connection.h"
+#include "tools/reconcile/invariant_rules.h"
 
 namespace xacoord::reconcile {
-
-struct Discrepancy {
-  int invariant = 0;     // 1-4, as numbered in contract §4
-  std::string problem;   // a short kind, e.g. "paid order without captured payment"
-  nlohmann::json facts;  // order ids, amounts, accounts
-};
 
 struct Report {
   std::size_t orders = 0;
@@ -40,6 +35,9 @@ struct Scope {
   std::optional<std::string> node_id;
   bool check_prepared = true;
 };
+
+// `LIKE '<prefix>%'` with the prefix's wildcards escaped, quoted for SQL.
+std::string like_prefix_sql(const std::string& prefix);
 
 // Reads both databases (a read-only snapshot each) and checks invariants 1-4.
 Report check(db::Connection& orders, db::Connection& payments, const Scope& scope = {});
