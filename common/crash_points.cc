@@ -131,6 +131,10 @@ std::string_view name_of(CrashPoint point) {
       return "tcc_after_refund_orders";
     case CrashPoint::kTccAfterRefundPayments:
       return "tcc_after_refund_payments";
+    case CrashPoint::kTakeoverClaimed:
+      return "takeover_claimed";
+    case CrashPoint::kTakeoverResolved:
+      return "takeover_resolved";
   }
   return "unknown";
 }
@@ -156,6 +160,8 @@ void for_every_point(Visit visit) {
   for (auto p : kTccCrashPoints)
     visit(p);
   visit(CrashPoint::kStartupRecovery);  // a stall point of start-up (docs/recovery.md)
+  for (auto p : kTakeoverCrashPoints)
+    visit(p);
 }
 
 }  // namespace

@@ -65,6 +65,16 @@ enum class CrashPoint {
   kTccAfterCancelOrders,     // the order PENDING again, tcc_global CANCELLED, client not answered
   kTccAfterRefundOrders,     // a paid order CANCELLED with its refund's row, refund not sent
   kTccAfterRefundPayments,   // the refund committed, its row not closed, client not answered
+
+  // The takeover of a dead node by a live one (docs/scale-out.md, "Takeover").
+  kTakeoverClaimed,   // the claim won in etcd, nothing of the dead node touched yet
+  kTakeoverResolved,  // the dead node's branches finished, the takeover not recorded
+};
+
+// The takeover's points: reached only by coordinators on etcd.
+inline constexpr CrashPoint kTakeoverCrashPoints[] = {
+    CrashPoint::kTakeoverClaimed,
+    CrashPoint::kTakeoverResolved,
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "coordinator/broker/redis_options.h"
+#include "coordinator/store/etcd/etcd_endpoint.h"
 #include "participants/endpoint.h"
 #include "protocol/txn_id.h"
 
@@ -26,6 +27,15 @@ void ServeConfig::add_flags(Flags& f) {
         "docs/architectures.md",
         &architecture);
   f.add("unsafe-no-2pc", "the same as --architecture naive (kept for old scripts)", &unsafe_no_2pc);
+  f.add("decision-store",
+        "where commit decisions live: file (the log in --log-dir, the default) or "
+        "etcd://H:P[,H:P...] for several coordinators sharing the databases "
+        "(docs/scale-out.md)",
+        &decision_store);
+  f.add("takeover-after",
+        "on etcd: a coordinator silent this long is dead, and a live one finishes its "
+        "transactions (the lease of its registration; whole seconds, at least 2s)",
+        &takeover_after);
   f.add("broker", "the Redis of --architecture outbox, redis://HOST:PORT (docs/broker.md)",
         &broker);
   f.add("broker-streams",
@@ -89,6 +99,22 @@ void ServeConfig::finish() {
     throw UsageError(e.what());
   }
   if (unsafe_no_2pc) architecture = "naive";
+  if (decision_store != "file") {
+    if (decision_store.rfind("etcd://", 0) != 0)
+      throw UsageError("--decision-store must be file or etcd://H:P[,H:P...] (got '" +
+                       decision_store + "')");
+    try {
+      etcd::parse_endpoints(decision_store);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--decision-store: ") + e.what());
+    }
+    if (architecture != "xa")
+      throw UsageError("--decision-store etcd is for --architecture xa (the decisions of 2PC)");
+  }
+  if (takeover_after < std::chrono::seconds(2) || takeover_after.count() % 1000 != 0)
+    throw UsageError(
+        "--takeover-after must be whole seconds, at least 2s (etcd's lease TTLs are "
+        "whole seconds, and etcd raises shorter ones)");
   if (architecture != "xa" && architecture != "naive" && architecture != "saga" &&
       architecture != "outbox" && architecture != "tcc")
     throw UsageError("--architecture must be one of: xa, tcc, saga, outbox, naive (got '" +

@@ -21,6 +21,12 @@ struct ServeConfig {
   std::string architecture = "xa";                   // xa | saga | naive (docs/architectures.md)
   bool unsafe_no_2pc = false;                        // the old name of --architecture naive
   std::string admin_token;
+  // Where decisions live: "file" (the log in log_dir) or "etcd://H:P[,H:P...]", shared by
+  // several coordinators (docs/scale-out.md).
+  std::string decision_store = "file";
+  // On etcd: the lease of this node's registration; a dead node is taken over by a live one
+  // once it expires (docs/scale-out.md, "Takeover"). Whole seconds, at least 2.
+  std::chrono::milliseconds takeover_after{10'000};
   std::string broker = "redis://127.0.0.1:6390";           // outbox only (docs/broker.md)
   std::string broker_streams = "xacoord";                  // outbox: the streams' name prefix
   std::chrono::milliseconds outbox_tidy_interval{60'000};  // outbox: purges and stream trims

@@ -217,7 +217,16 @@ asio::awaitable<void> TwoPhaseCommit::record_decision(Transaction& txn) {
   CommitDecision decision{txn.id_text(), unix_ms(clock_.wall_now()), {}};
   for (const auto& b : txn.branches())
     decision.branches.push_back({b.participant, b.xid});
-  bool recorded = co_await store_.record_commit(std::move(decision));
+  bool recorded = false;
+  try {
+    recorded = co_await store_.record_commit(std::move(decision));
+  } catch (const DecisionOutcomeUnknown& e) {
+    // Neither rollback nor commit is safe, nor any answer: stop here, branches prepared.
+    XA_CHECK(static_cast<bool>(options_.outcome_unknown),
+             "the decision store could not settle " + txn.id_text() + ": " + e.what());
+    options_.outcome_unknown(txn.id_text(), e.what());
+    XA_CHECK(false, "outcome_unknown returned for " + txn.id_text());
+  }
   metrics_.phase("decision", clock_.now() - began);
   if (!recorded) {
     // The store says it never will hold this decision: the transaction is undecided, and
