@@ -25,7 +25,7 @@
 #include "coordinator/recovery/node_fence.h"
 #include "coordinator/recovery/resolver.h"
 #include "coordinator/store/decision_store.h"
-#include "participants/lane_session.h"
+#include "participants/session.h"
 #include "participants/pool.h"
 
 namespace xacoord {
@@ -54,8 +54,8 @@ class Coordinator {
   CoordinatorMetrics metrics_{registry_};
   std::unique_ptr<dlog::DecisionLog> log_;
   std::unique_ptr<DecisionStore> store_;
-  std::unique_ptr<db::LaneSessionFactory> orders_sessions_;
-  std::unique_ptr<db::LaneSessionFactory> payments_sessions_;
+  std::unique_ptr<db::SessionFactory> orders_sessions_;
+  std::unique_ptr<db::SessionFactory> payments_sessions_;
   std::unique_ptr<db::Pool> orders_;
   std::unique_ptr<db::Pool> payments_;
   std::unique_ptr<TransactionTable> txns_;
