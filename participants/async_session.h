@@ -10,6 +10,11 @@
 // the order they were started, every failure is a DbError. A batch that runs past the read
 // timeout ends the connection (kTimeout), as a socket read timeout would. docs/performance.md
 // says why this is the transaction path of `serve`.
+//
+// The read timeout is watched by one timer per session that fires at most once per timeout
+// period; after a session's last batch it stays pending until it fires, so an io_context
+// that is left to run out of work (tests) ends up to one timeout later. `serve` stops its
+// io_context explicitly.
 #pragma once
 
 #include <memory>
