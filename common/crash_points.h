@@ -39,6 +39,20 @@ enum class CrashPoint {
   kSagaAfterCompensation,   // compensating refund committed, client not answered
   kSagaAfterCancelStep1,    // a paid order cancelled with its log row, refund not sent
   kSagaAfterRefund,         // that refund committed, saga log not closed, client not answered
+
+  // The outbox architecture (docs/architectures/outbox.md, "Crash points"), in the order a
+  // pay's local transactions and messages reach them, then a cancel's.
+  kOutboxBeforePayCommit,     // order locked, PAYING + charge outbox row sent, no COMMIT
+  kOutboxAfterPayCommit,      // PAYING and its outbox row committed, client not answered
+  kOutboxRelayAfterClaim,     // relay holds unpublished rows, nothing sent to Redis
+  kOutboxRelayAfterPublish,   // Redis acknowledged the batch, rows not marked published
+  kOutboxBeforeChargeCommit,  // inbox row + debit + capture + follow-up sent, no COMMIT
+  kOutboxAfterChargeCommit,   // charge committed, message not acknowledged (XACK)
+  kOutboxBeforeSettleCommit,  // inbox row + PAID/PENDING/refund request sent, no COMMIT
+  kOutboxAfterSettleCommit,   // order's outcome committed, message not acknowledged
+  kOutboxAfterCancelCommit,   // cancel (and a paid order's refund row) committed, not answered
+  kOutboxBeforeRefundCommit,  // inbox row + refund sent, no COMMIT
+  kOutboxAfterRefundCommit,   // refund committed, message not acknowledged
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {
@@ -54,6 +68,16 @@ inline constexpr CrashPoint kSagaCrashPoints[] = {
     CrashPoint::kSagaBeforeStep2,        CrashPoint::kSagaAfterStep2,
     CrashPoint::kSagaBeforeCompensation, CrashPoint::kSagaAfterCompensation,
     CrashPoint::kSagaAfterCancelStep1,   CrashPoint::kSagaAfterRefund,
+};
+
+// The points only the outbox architecture reaches.
+inline constexpr CrashPoint kOutboxCrashPoints[] = {
+    CrashPoint::kOutboxBeforePayCommit,    CrashPoint::kOutboxAfterPayCommit,
+    CrashPoint::kOutboxRelayAfterClaim,    CrashPoint::kOutboxRelayAfterPublish,
+    CrashPoint::kOutboxBeforeChargeCommit, CrashPoint::kOutboxAfterChargeCommit,
+    CrashPoint::kOutboxBeforeSettleCommit, CrashPoint::kOutboxAfterSettleCommit,
+    CrashPoint::kOutboxAfterCancelCommit,  CrashPoint::kOutboxBeforeRefundCommit,
+    CrashPoint::kOutboxAfterRefundCommit,
 };
 
 // The points the steps of `architecture` reach, in protocol order: what chaos's `crash`

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "coordinator/broker/redis_options.h"
 #include "participants/endpoint.h"
 #include "protocol/txn_id.h"
 
@@ -19,10 +20,17 @@ void ServeConfig::add_flags(Flags& f) {
         &enable_fault_injection);
   f.add("architecture",
         "how pay and cancel run: xa (two-phase commit, the default), saga (local commits with "
-        "a compensating refund) or naive (two local commits, the unsafe baseline); "
+        "a compensating refund), outbox (a local commit and messages through Redis Streams, "
+        "pay answered 202) or naive (two local commits, the unsafe baseline); "
         "docs/architectures.md",
         &architecture);
   f.add("unsafe-no-2pc", "the same as --architecture naive (kept for old scripts)", &unsafe_no_2pc);
+  f.add("broker", "the Redis of --architecture outbox, redis://HOST:PORT (docs/broker.md)",
+        &broker);
+  f.add("broker-streams",
+        "outbox: prefix of the stream names (<prefix>:to-orders, <prefix>:to-payments); runs "
+        "that share one Redis and one database pair each use their own",
+        &broker_streams);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
@@ -73,8 +81,19 @@ void ServeConfig::finish() {
     throw UsageError(e.what());
   }
   if (unsafe_no_2pc) architecture = "naive";
-  if (architecture != "xa" && architecture != "naive" && architecture != "saga")
-    throw UsageError("--architecture must be one of: xa, saga, naive (got '" + architecture + "')");
+  if (architecture != "xa" && architecture != "naive" && architecture != "saga" &&
+      architecture != "outbox")
+    throw UsageError("--architecture must be one of: xa, saga, outbox, naive (got '" +
+                     architecture + "')");
+  try {
+    broker::parse_redis_url(broker);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--broker: ") + e.what());
+  }
+  if (broker_streams.empty() || broker_streams.size() > 40 ||
+      broker_streams.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789_.-") != std::string::npos)
+    throw UsageError("--broker-streams must be 1-40 of [A-Za-z0-9_.-]");
   if (db_client != "async" && db_client != "lanes")
     throw UsageError("--db-client must be async or lanes (got '" + db_client + "')");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");

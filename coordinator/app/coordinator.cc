@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "coordinator/architectures/naive/naive_architecture.h"
+#include "coordinator/architectures/outbox/outbox_architecture.h"
 #include "coordinator/architectures/saga/saga_architecture.h"
 #include "coordinator/architectures/xa/xa_architecture.h"
 #include "coordinator/http/api_routes.h"
@@ -144,6 +145,18 @@ void Coordinator::make_architecture() {
     architecture_ =
         std::make_unique<SagaArchitecture>(io_.get_executor(), *orders_, *payments_, *health_,
                                            *idempotency_, metrics_, clock_, options);
+    return;
+  }
+  if (config_.architecture == "outbox") {
+    OutboxArchitecture::Options options;
+    options.node_id = config_.node_id;
+    options.epoch = store_->epoch();
+    options.deadline = config_.deadline;
+    options.broker = broker::parse_redis_url(config_.broker);
+    options.stream_prefix = config_.broker_streams;
+    architecture_ =
+        std::make_unique<OutboxArchitecture>(io_.get_executor(), *orders_, *payments_, *health_,
+                                             *idempotency_, metrics_, clock_, options);
     return;
   }
   XaArchitecture::Options options;

@@ -362,10 +362,20 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
 
   std::vector<db::SessionJob> jobs;
   std::vector<std::size_t> indexes;
+  std::vector<std::size_t> after_their_sessions;
   for (std::size_t i = 0; i < txn.branches().size(); ++i) {
     Branch& b = txn.branches()[i];
     if (!b.started) {
       b.state = BranchState::kRolledBack;  // nothing reached its server
+      continue;
+    }
+    if (b.maybe_prepared && b.abandoned) {
+      // Its session was lost mid-batch, and the server may still be running that batch
+      // (a statement waiting for a row lock, or a batch still unread in a paused server's
+      // socket) and prepare the branch after a rollback sent now from a new connection.
+      // The phase-two retry ends that session by id first, then rolls back, and trusts
+      // XA RECOVER only once the session is gone (docs/recovery.md, "Abandoned sessions").
+      after_their_sessions.push_back(i);
       continue;
     }
     std::vector<std::string> statements;
@@ -399,6 +409,8 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
       txn.branch_done(i, BranchState::kRolledBack);  // closing the session rolls it back
     }
   }
+  for (std::size_t i : after_their_sessions)
+    handoff_.finish_later(txn.shared_from_this(), i);
   metrics_.phase("rollback", clock_.now() - began);
   release(txn);
 }

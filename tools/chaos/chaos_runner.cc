@@ -56,6 +56,7 @@ std::optional<InFlight> sample_in_flight(HttpClient& http) {
 HistoryPromise promise_of(const std::string& architecture) {
   HistoryPromise promise;
   promise.refused_pay_may_leave_refund = architecture == "saga";
+  promise.pay_accepted_then_finished = architecture == "outbox";
   return promise;
 }
 
@@ -82,6 +83,7 @@ ChaosRunner::ChaosRunner(ChaosOptions options) : options_(std::move(options)) {
 
 ChaosRunner::~ChaosRunner() {
   coordinator_.reset();
+  broker_.reset();
   pair_.reset();
 }
 
@@ -107,6 +109,10 @@ void ChaosRunner::start_coordinator(const std::string& crash_spec) {
             "--orphan-scan-interval", "1s", "--orphan-grace", "2s", "--pool-size", "64"};
   o.args.push_back("--architecture");
   o.args.push_back(options_.architecture);
+  if (broker_) {
+    o.args.push_back("--broker");
+    o.args.push_back(broker_->url());
+  }
   if (!crash_spec.empty()) {
     o.args.push_back("--enable-fault-injection");
     o.env.emplace_back("XACOORD_CRASH_AT", crash_spec);
@@ -163,6 +169,7 @@ void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
 ChaosReport ChaosRunner::run() {
   began_ = Clock::now();
   pair_ = harness::LocalPair::start(options_.var_dir + "/db");
+  if (options_.architecture == "outbox") broker_ = harness::LocalBroker::start(options_.var_dir + "/broker");
   port_ = harness::free_port();
   log_dir_ = options_.var_dir + "/coordinator";
   start_coordinator("");
@@ -294,7 +301,7 @@ void ChaosRunner::inject(const Fault& fault, Run& run) {
     if (r.in_flight_at_fault) r.in_flight_source = "metrics";
   }
   run.fault_at = std::chrono::duration<double>(Clock::now() - run.began).count();
-  auto action = make_fault_action(fault, *pair_, *coordinator_);
+  auto action = make_fault_action(fault, *pair_, *coordinator_, broker_.get());
   const double start = now();
   for (int strike = 0; strike < action->strikes() && Clock::now() < end; ++strike) {
     if (action->strike()) r.fault_fired = true;
