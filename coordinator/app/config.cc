@@ -50,6 +50,10 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
   f.add("pool-size", "sessions per database = transactions in flight", &pool_size, 1, 4096);
+  f.add("db-client",
+        "how sessions talk to the databases: async (libmariadb non-blocking on the event loop, "
+        "the default) or lanes (Connector/C++ on a thread per session); docs/performance.md",
+        &db_client);
   f.add("deadline", "time a transaction may take to reach its decision", &deadline);
   f.add("lock-wait-seconds", "session innodb_lock_wait_timeout", &lock_wait_seconds, 1, 3600);
   f.add("connect-timeout-seconds", "database connect timeout", &connect_timeout_seconds, 1, 600);
@@ -128,6 +132,8 @@ void ServeConfig::finish() {
       broker_streams.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                        "0123456789_.-") != std::string::npos)
     throw UsageError("--broker-streams must be 1-40 of [A-Za-z0-9_.-]");
+  if (db_client != "async" && db_client != "lanes")
+    throw UsageError("--db-client must be async or lanes (got '" + db_client + "')");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
   if (outbox_tidy_interval.count() <= 0)
     throw UsageError("--outbox-tidy-interval must be positive");

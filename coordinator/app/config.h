@@ -32,6 +32,9 @@ struct ServeConfig {
   std::chrono::milliseconds outbox_tidy_interval{60'000};  // outbox: purges and stream trims
 
   std::int64_t pool_size = 128;
+  // async: libmariadb's non-blocking API on the io_context; lanes: Connector/C++ on a
+  // thread per session (docs/performance.md).
+  std::string db_client = "async";
   std::int64_t txn_history = 10'000;
   std::chrono::milliseconds deadline{10'000};
   std::int64_t lock_wait_seconds = 5;

@@ -19,6 +19,8 @@
 #include "coordinator/http/dashboard_routes.h"
 #include "coordinator/observability/event_log.h"
 #include "coordinator/store/file_decision_store.h"
+#include "participants/async_session.h"
+#include "participants/lane_session.h"
 
 namespace xacoord {
 
@@ -54,10 +56,16 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   // Every session registers itself on its server under this node and run, so a later
   // start of the node can end the sessions a dead run left (participants/server_session.h).
   const db::SessionOwner owner{config_.node_id, run_token()};
-  orders_sessions_ = std::make_unique<db::LaneSessionFactory>(
-      "orders", db::Endpoint::parse(config_.orders), timeouts, owner);
-  payments_sessions_ = std::make_unique<db::LaneSessionFactory>(
-      "payments", db::Endpoint::parse(config_.payments), timeouts, owner);
+  auto sessions = [&](const char* participant,
+                      const std::string& url) -> std::unique_ptr<db::SessionFactory> {
+    if (config_.db_client == "lanes")
+      return std::make_unique<db::LaneSessionFactory>(participant, db::Endpoint::parse(url),
+                                                      timeouts, owner);
+    return std::make_unique<db::AsyncSessionFactory>(participant, db::Endpoint::parse(url),
+                                                     timeouts, owner);
+  };
+  orders_sessions_ = sessions("orders", config_.orders);
+  payments_sessions_ = sessions("payments", config_.payments);
   orders_ = std::make_unique<db::Pool>(io_.get_executor(), *orders_sessions_, size, clock_);
   payments_ = std::make_unique<db::Pool>(io_.get_executor(), *payments_sessions_, size, clock_);
   std::vector<db::Pool*> participants{orders_.get(), payments_.get()};

@@ -30,7 +30,7 @@
 #include "coordinator/store/etcd/etcd_client.h"
 #include "coordinator/store/etcd/etcd_decision_store.h"
 #include "coordinator/store/etcd/node_registration.h"
-#include "participants/lane_session.h"
+#include "participants/session.h"
 #include "participants/pool.h"
 
 namespace xacoord {
@@ -74,8 +74,8 @@ class Coordinator {
   etcd::EtcdDecisionStore* etcd_store_ = nullptr;  // store_, when on etcd
   std::unique_ptr<DecisionStore> store_;
   std::unique_ptr<NodeTakeover> takeover_;
-  std::unique_ptr<db::LaneSessionFactory> orders_sessions_;
-  std::unique_ptr<db::LaneSessionFactory> payments_sessions_;
+  std::unique_ptr<db::SessionFactory> orders_sessions_;
+  std::unique_ptr<db::SessionFactory> payments_sessions_;
   std::unique_ptr<db::Pool> orders_;
   std::unique_ptr<db::Pool> payments_;
   std::unique_ptr<TransactionTable> txns_;
