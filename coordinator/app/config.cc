@@ -24,6 +24,11 @@ void ServeConfig::add_flags(Flags& f) {
         &architecture);
   f.add("unsafe-no-2pc", "the same as --architecture naive (kept for old scripts)", &unsafe_no_2pc);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
+  f.add("demo",
+        "serve the dashboard cards' demo runs (POST /v1/demo/...: they open demo accounts and "
+        "orders, and start child coordinators); off by default, on in make run; "
+        "docs/dashboard.md",
+        &demo);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
   f.add("pool-size", "sessions per database = transactions in flight", &pool_size, 1, 4096);

@@ -21,6 +21,7 @@ struct ServeConfig {
   std::string architecture = "xa";                   // xa | saga | naive (docs/architectures.md)
   bool unsafe_no_2pc = false;                        // the old name of --architecture naive
   std::string admin_token;
+  bool demo = false;  // the dashboard cards' demo routes (docs/dashboard.md)
 
   std::int64_t pool_size = 128;
   std::int64_t txn_history = 10'000;
