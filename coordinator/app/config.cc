@@ -47,6 +47,11 @@ void ServeConfig::add_flags(Flags& f) {
         "acknowledged stream entries are removed",
         &outbox_tidy_interval);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
+  f.add("demo",
+        "serve the dashboard cards' demo runs (POST /v1/demo/...: they open demo accounts and "
+        "orders, and start child coordinators); off by default, on in make run; "
+        "docs/dashboard.md",
+        &demo);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
   f.add("pool-size", "sessions per database = transactions in flight", &pool_size, 1, 4096);

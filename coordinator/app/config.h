@@ -30,6 +30,7 @@ struct ServeConfig {
   std::string broker = "redis://127.0.0.1:6390";           // outbox only (docs/broker.md)
   std::string broker_streams = "xacoord";                  // outbox: the streams' name prefix
   std::chrono::milliseconds outbox_tidy_interval{60'000};  // outbox: purges and stream trims
+  bool demo = false;  // the dashboard cards' demo routes (docs/dashboard.md)
 
   std::int64_t pool_size = 128;
   // async: libmariadb's non-blocking API on the io_context; lanes: Connector/C++ on a

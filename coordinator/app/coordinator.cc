@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +16,7 @@
 #include "coordinator/architectures/saga/saga_architecture.h"
 #include "coordinator/architectures/tcc/tcc_architecture.h"
 #include "coordinator/architectures/xa/xa_architecture.h"
+#include "coordinator/demo/demo.h"
 #include "coordinator/http/api_routes.h"
 #include "coordinator/http/dashboard_routes.h"
 #include "coordinator/observability/event_log.h"
@@ -97,6 +99,12 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
     std::fflush(stderr);
     std::_Exit(1);
   };
+  if (config_.demo) {
+    // The slowed pay of the demo waits at each step (coordinator/demo/demo.h).
+    engine.at_step = [this](const Transaction& txn, CrashPoint point) -> asio::awaitable<void> {
+      if (demo_) co_await demo_->at_step(txn, point);
+    };
+  }
   engine_ = std::make_unique<TwoPhaseCommit>(*txns_, *store_, resolver_->handoff(), metrics_,
                                              clock_, engine);
 
@@ -134,12 +142,25 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   service_ = std::make_unique<OrderService>(*architecture_, *orders_, *payments_, *health_, service,
                                             clock_);
 
-  http::add_api_routes(router_,
-                       http::ApiContext{*service_, *txns_, *resolver_, *health_, registry_,
-                                        [this] { return recovered_; }, [this] { return stopping_; },
-                                        config_.admin_token, config_.node_id,
-                                        [this] { return reconcile_report(); }});
+  http::ApiContext api{*service_,
+                       *txns_,
+                       *resolver_,
+                       *health_,
+                       registry_,
+                       [this] { return recovered_; },
+                       [this] { return stopping_; },
+                       config_.admin_token,
+                       config_.node_id,
+                       [this] { return reconcile_report(); }};
+  api.participants = participants;
+  api.listen = config_.listen;
+  api.started_at = rfc3339_utc(clock_.wall_now());
+  api.epoch = [this] { return store_->epoch(); };
+  api.demo = config_.demo;
+  api.clock = &clock_;
+  http::add_api_routes(router_, std::move(api));
   http::add_dashboard_routes(router_);
+  make_demo();
   http::ServerOptions server;
   server.listen = config_.listen;
   server.read_timeout = config_.http_read_timeout;
@@ -272,6 +293,25 @@ void Coordinator::make_architecture() {
   architecture_ =
       std::make_unique<XaArchitecture>(*engine_, *resolver_, *txns_, *orders_, *payments_, *health_,
                                        *idempotency_, metrics_, clock_, options);
+}
+
+void Coordinator::make_demo() {
+  demo::DemoContext context{config_.demo, *service_,         *txns_, *orders_, *payments_,
+                            clock_,       io_.get_executor()};
+  context.node_id = config_.node_id;
+  context.architecture = config_.architecture;
+  context.architectures = {"xa", "saga", "naive"};  // what make_architecture() builds
+  if (config_.demo) {
+    std::error_code ignored;
+    context.binary = std::filesystem::read_symlink("/proc/self/exe", ignored).string();
+    context.orders_url = config_.orders;
+    context.payments_url = config_.payments;
+    // Beside the decision log, never inside it: the children's logs and reports.
+    context.work_dir = config_.log_dir + "-demo";
+    std::filesystem::create_directories(context.work_dir);
+  }
+  demo_ = std::make_unique<demo::Demo>(std::move(context));
+  demo_->add_routes(router_);
 }
 
 void Coordinator::register_gauges() {

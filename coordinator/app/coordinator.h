@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "coordinator/app/config.h"
+#include "coordinator/demo/demo.h"
 #include "coordinator/domain/architecture.h"
 #include "coordinator/domain/idempotency.h"
 #include "coordinator/domain/order_service.h"
@@ -57,6 +58,7 @@ class Coordinator {
   // renewed within half its TTL (a node cut off from etcd stops deciding before its lease
   // can expire and a takeover begin).
   bool may_decide() const;
+  void make_demo();
   boost::asio::awaitable<void> recover_then_serve();
   boost::asio::awaitable<void> expire_keys();
   boost::asio::awaitable<void> drain_and_stop();
@@ -89,6 +91,7 @@ class Coordinator {
   std::unique_ptr<OrderService> service_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<demo::Demo> demo_;
   bool recovered_ = false;
   bool stopping_ = false;
 };
