@@ -48,11 +48,12 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-// What a pay refused with a 4xx may leave (tools/chaos/history_check.h): the saga's
-// compensated charge.
+// What each design promises beyond invariants 1-4 (tools/chaos/history_check.h): the saga's
+// refused pay may leave a compensated charge; the outbox's 202 is finished later.
 chaos::HistoryPromise promise_of(const std::string& architecture) {
   chaos::HistoryPromise p;
   p.refused_pay_may_leave_refund = architecture == "saga";
+  p.pay_accepted_then_finished = architecture == "outbox";
   return p;
 }
 

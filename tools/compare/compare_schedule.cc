@@ -102,6 +102,7 @@ std::vector<SlotFault> make_compare_schedule(std::uint64_t seed, int slots,
           case chaos::FaultKind::kKillConnections:
             s.fault.length = milliseconds(between(200, 600));
             break;
+          case chaos::FaultKind::kKillBroker:  // compare's own kind stands for it
           case chaos::FaultKind::kCrashRandom:
           case chaos::FaultKind::kCrashAt:
             break;
