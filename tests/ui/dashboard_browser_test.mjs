@@ -252,6 +252,7 @@ for (const id of demoActions) {
       if (id === 'action-crash') assert(text.includes('after_decision_logged') && text.includes('committed'), `crash: ${text}`);
       if (id === 'action-reconcile-run') assert(text.includes('"found_planted": true'), `reconcile: ${text}`);
       console.log(`  ${id}: ${status}`);
+      if (status === 'done') await page.locator('article.card', { has: button }).screenshot({ path: join(out, `demo-${id.replace(/^action-/, '')}-1280-zh.png`) });
     } else {
       await result.locator('.note-absent').filter({ hasText: '演示开关' }).waitFor();
     }

@@ -47,7 +47,7 @@ class DemoRoutesTest : public ::testing::Test {
     pair_ = DbPair::shared();
     if (!pair_) GTEST_SKIP() << "needs the MariaDB pair of `make test`";
   }
-  std::optional<DbPair> pair_;
+  std::unique_ptr<DbPair> pair_;
 };
 
 TEST_F(DemoRoutesTest, WithoutTheFlagOnlyTheStatusRouteExists) {
