@@ -223,7 +223,16 @@ asio::awaitable<void> TwoPhaseCommit::record_decision(Transaction& txn) {
   CommitDecision decision{txn.id_text(), unix_ms(clock_.wall_now()), {}};
   for (const auto& b : txn.branches())
     decision.branches.push_back({b.participant, b.xid});
-  bool recorded = co_await store_.record_commit(std::move(decision));
+  bool recorded = false;
+  try {
+    recorded = co_await store_.record_commit(std::move(decision));
+  } catch (const DecisionOutcomeUnknown& e) {
+    // Neither rollback nor commit is safe, nor any answer: stop here, branches prepared.
+    XA_CHECK(static_cast<bool>(options_.outcome_unknown),
+             "the decision store could not settle " + txn.id_text() + ": " + e.what());
+    options_.outcome_unknown(txn.id_text(), e.what());
+    XA_CHECK(false, "outcome_unknown returned for " + txn.id_text());
+  }
   metrics_.phase("decision", clock_.now() - began);
   if (!recorded) {
     // The store says it never will hold this decision: the transaction is undecided, and
@@ -370,10 +379,20 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
 
   std::vector<db::SessionJob> jobs;
   std::vector<std::size_t> indexes;
+  std::vector<std::size_t> after_their_sessions;
   for (std::size_t i = 0; i < txn.branches().size(); ++i) {
     Branch& b = txn.branches()[i];
     if (!b.started) {
       b.state = BranchState::kRolledBack;  // nothing reached its server
+      continue;
+    }
+    if (b.maybe_prepared && b.abandoned) {
+      // Its session was lost mid-batch, and the server may still be running that batch
+      // (a statement waiting for a row lock, or a batch still unread in a paused server's
+      // socket) and prepare the branch after a rollback sent now from a new connection.
+      // The phase-two retry ends that session by id first, then rolls back, and trusts
+      // XA RECOVER only once the session is gone (docs/recovery.md, "Abandoned sessions").
+      after_their_sessions.push_back(i);
       continue;
     }
     std::vector<std::string> statements;
@@ -407,6 +426,8 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
       txn.branch_done(i, BranchState::kRolledBack);  // closing the session rolls it back
     }
   }
+  for (std::size_t i : after_their_sessions)
+    handoff_.finish_later(txn.shared_from_this(), i);
   metrics_.phase("rollback", clock_.now() - began);
   release(txn);
 }

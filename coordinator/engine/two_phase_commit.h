@@ -64,6 +64,12 @@ class TwoPhaseCommit {
     // recently enough (coordinator/recovery/node_fence.h). A transaction that cannot
     // decide is rolled back before its decision.
     std::function<bool()> may_decide = [] { return true; };
+    // The store could not tell whether the commit decision of `txn_id` is durable
+    // (DecisionOutcomeUnknown): the branches must stay prepared and no client may hear an
+    // outcome. Must not return: the coordinator stops, and whoever resolves its branches
+    // next reads the store (docs/scale-out.md, "Cut off from etcd"). The file store never
+    // gets here.
+    std::function<void(const std::string& txn_id, const std::string& why)> outcome_unknown;
     // Awaited at the protocol's steps (before prepare, all prepared, decision logged, all
     // committed) when set: the demo's slowed pay waits there (coordinator/demo/demo.h).
     std::function<boost::asio::awaitable<void>(const Transaction&, CrashPoint)> at_step;

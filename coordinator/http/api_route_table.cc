@@ -6,7 +6,7 @@ namespace xacoord::http {
 
 namespace {
 
-constexpr std::array<ApiRoute, 15> kRoutes{{
+constexpr std::array<ApiRoute, 16> kRoutes{{
     {"POST", "/v1/accounts", "accounts.create"},
     {"GET", "/v1/accounts/{account_id}", "accounts.get"},
     {"POST", "/v1/orders", "orders.create"},
@@ -22,6 +22,7 @@ constexpr std::array<ApiRoute, 15> kRoutes{{
     {"GET", "/metrics", "metrics"},
     {"POST", "/v1/admin/transactions/{txn_id}/commit", "admin.commit", true},
     {"POST", "/v1/admin/transactions/{txn_id}/rollback", "admin.rollback", true},
+    {"GET", "/v1/admin/reconcile", "admin.reconcile", true},
 }};
 
 }  // namespace

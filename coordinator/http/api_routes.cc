@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -216,15 +217,20 @@ void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c)
   };
 }
 
+// The 401 of an admin route called without the token, or nothing when the token is right.
+std::optional<Response> unless_admin(const ApiContext& c, const Request& r) {
+  if (r.authorization && same_secret(*r.authorization, "Bearer " + c.admin_token))
+    return std::nullopt;
+  Response denied =
+      Response::problem(problems::unauthorized("a valid Authorization: Bearer token is required"));
+  denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return denied;
+}
+
 Handler force_handler(const std::shared_ptr<ApiContext>& c, bool commit) {
   return [c, commit](const Request& r, const ParsedTarget&,
                      const Params& p) -> asio::awaitable<Response> {
-    if (!r.authorization || !same_secret(*r.authorization, "Bearer " + c->admin_token)) {
-      Response denied = Response::problem(
-          problems::unauthorized("a valid Authorization: Bearer token is required"));
-      denied.headers.emplace_back("WWW-Authenticate", "Bearer");
-      co_return denied;
-    }
+    if (auto denied = unless_admin(*c, r)) co_return std::move(*denied);
     auto txn_id = api::parse_txn_id(p[0]);
     auto reason = api::parse_force_reason(r.body);
     auto result = co_await c->resolver.force(txn_id, commit, reason);
@@ -248,6 +254,11 @@ void add_api_routes(Router& router, ApiContext ctx) {
   if (admin) {
     handlers["admin.commit"] = force_handler(c, true);
     handlers["admin.rollback"] = force_handler(c, false);
+    handlers["admin.reconcile"] = [c](const Request& r, const ParsedTarget&,
+                                      const Params&) -> asio::awaitable<Response> {
+      if (auto denied = unless_admin(*c, r)) co_return std::move(*denied);
+      co_return Response::json(200, api::dump(c->reconcile_report()));
+    };
   }
   for (const auto& route : api_route_table()) {
     if (route.admin && !admin) continue;

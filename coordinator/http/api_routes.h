@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "coordinator/domain/order_service.h"
 #include "coordinator/engine/transaction_table.h"
 #include "coordinator/http/router.h"
@@ -25,6 +27,8 @@ struct ApiContext {
   std::function<bool()> stopping;   // SIGTERM arrived: no new transactions
   std::string admin_token;          // empty: admin routes are not served at all
   std::string node_id;
+  // GET /v1/admin/reconcile: the scheduled reconciliation's last report.
+  std::function<nlohmann::json()> reconcile_report = [] { return nlohmann::json::object(); };
   // For GET /v1/status's extras, /v1/nodes and /v1/xa/recover (docs/api.md).
   std::vector<db::Pool*> participants;
   std::string listen;
