@@ -56,12 +56,12 @@ std::string Demo::name(const DemoRun& run, std::string_view what) const {
 
 asio::awaitable<void> Demo::at_step(const Transaction& txn, CrashPoint point) {
   if (!slow_pay || txn.order_id() != slow_pay->order_id || txn.kind() != "pay") co_return;
-  json branches = json::array();
+  // Short on purpose: the page shows it under the step (participant -> XA state).
+  json branches = json::object();
   std::string states;
   for (const auto& b : txn.branches()) {
     std::string state = b.started ? std::string(name_of(b.state)) : "NOT_STARTED";
-    branches.push_back(
-        {{"participant", b.participant}, {"xid", b.xid.to_string()}, {"state", state}});
+    branches[b.participant] = state;
     states += (states.empty() ? "" : ", ") + b.participant + " " + state;
   }
   std::string step(name_of(point));

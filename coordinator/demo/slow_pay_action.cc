@@ -57,8 +57,7 @@ Action slow_pay_action(const json& body) {
       }
     }
     run.event("answered", true, "the pay answered 200: transaction " + txn_id + " " + state,
-              "支付返回 200：事务 " + txn_id + " " + state,
-              json{{"txn_id", txn_id}, {"branches", branches}});
+              "支付返回 200：事务 " + txn_id + " " + state, json{{"txn_id", txn_id}});
     co_return json{
         {"txn_id", txn_id}, {"order_id", order_id}, {"state", state}, {"branches", branches}};
   };

@@ -245,13 +245,14 @@ for (const id of demoActions) {
       await page.waitForFunction((rid) => !['running', 'idle'].includes(document.getElementById(rid)?.dataset.status), resultId, { timeout: 150000 });
       const status = await result.getAttribute('data-status');
       const text = await result.textContent();
-      // An architecture this build lacks (outbox, tcc before they land) is said, not run.
-      const archMissing = status === 'unavailable' && /此构建还没有 \w+ 架构/.test(text);
+      // An architecture the demo does not offer (outbox: no broker in make run) is said, not run.
+      const archMissing = status === 'unavailable' && /此协调器的演示不提供 \w+ 架构/.test(text);
       assert(status === 'done' || archMissing, `${id}: ${status}: ${text}`);
       if (id === 'action-slow-pay') assert(text.includes('PREPARED') && text.includes('COMMITTED'), `slow pay steps: ${text}`);
       if (id === 'action-crash') assert(text.includes('after_decision_logged') && text.includes('committed'), `crash: ${text}`);
       if (id === 'action-reconcile-run') assert(text.includes('"found_planted": true'), `reconcile: ${text}`);
       console.log(`  ${id}: ${status}`);
+      if (status === 'done') await page.locator('article.card', { has: button }).screenshot({ path: join(out, `demo-${id.replace(/^action-/, '')}-1280-zh.png`) });
     } else {
       await result.locator('.note-absent').filter({ hasText: '演示开关' }).waitFor();
     }
