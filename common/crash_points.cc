@@ -89,6 +89,28 @@ std::string_view name_of(CrashPoint point) {
       return "saga_after_cancel_step1";
     case CrashPoint::kSagaAfterRefund:
       return "saga_after_refund";
+    case CrashPoint::kOutboxBeforePayCommit:
+      return "outbox_before_pay_commit";
+    case CrashPoint::kOutboxAfterPayCommit:
+      return "outbox_after_pay_commit";
+    case CrashPoint::kOutboxRelayAfterClaim:
+      return "outbox_relay_after_claim";
+    case CrashPoint::kOutboxRelayAfterPublish:
+      return "outbox_relay_after_publish";
+    case CrashPoint::kOutboxBeforeChargeCommit:
+      return "outbox_before_charge_commit";
+    case CrashPoint::kOutboxAfterChargeCommit:
+      return "outbox_after_charge_commit";
+    case CrashPoint::kOutboxBeforeSettleCommit:
+      return "outbox_before_settle_commit";
+    case CrashPoint::kOutboxAfterSettleCommit:
+      return "outbox_after_settle_commit";
+    case CrashPoint::kOutboxAfterCancelCommit:
+      return "outbox_after_cancel_commit";
+    case CrashPoint::kOutboxBeforeRefundCommit:
+      return "outbox_before_refund_commit";
+    case CrashPoint::kOutboxAfterRefundCommit:
+      return "outbox_after_refund_commit";
     case CrashPoint::kTccBeforeTry:
       return "tcc_before_try";
     case CrashPoint::kTccAfterTryOrders:
@@ -109,12 +131,17 @@ std::string_view name_of(CrashPoint point) {
       return "tcc_after_refund_orders";
     case CrashPoint::kTccAfterRefundPayments:
       return "tcc_after_refund_payments";
+    case CrashPoint::kTakeoverClaimed:
+      return "takeover_claimed";
+    case CrashPoint::kTakeoverResolved:
+      return "takeover_resolved";
   }
   return "unknown";
 }
 
 std::span<const CrashPoint> crash_points_of(std::string_view architecture) {
   if (architecture == "saga") return kSagaCrashPoints;
+  if (architecture == "outbox") return kOutboxCrashPoints;
   if (architecture == "tcc") return kTccCrashPoints;
   return kAllCrashPoints;
 }
@@ -128,9 +155,13 @@ void for_every_point(Visit visit) {
     visit(p);
   for (auto p : kSagaCrashPoints)
     visit(p);
+  for (auto p : kOutboxCrashPoints)
+    visit(p);
   for (auto p : kTccCrashPoints)
     visit(p);
   visit(CrashPoint::kStartupRecovery);  // a stall point of start-up (docs/recovery.md)
+  for (auto p : kTakeoverCrashPoints)
+    visit(p);
 }
 
 }  // namespace

@@ -40,6 +40,19 @@ enum class CrashPoint {
   kSagaAfterCancelStep1,    // a paid order cancelled with its log row, refund not sent
   kSagaAfterRefund,         // that refund committed, saga log not closed, client not answered
 
+  // The outbox architecture (docs/architectures/outbox.md, "Crash points"), in the order a
+  // pay's local transactions and messages reach them, then a cancel's.
+  kOutboxBeforePayCommit,     // order locked, PAYING + charge outbox row sent, no COMMIT
+  kOutboxAfterPayCommit,      // PAYING and its outbox row committed, client not answered
+  kOutboxRelayAfterClaim,     // relay holds unpublished rows, nothing sent to Redis
+  kOutboxRelayAfterPublish,   // Redis acknowledged the batch, rows not marked published
+  kOutboxBeforeChargeCommit,  // inbox row + debit + capture + follow-up sent, no COMMIT
+  kOutboxAfterChargeCommit,   // charge committed, message not acknowledged (XACK)
+  kOutboxBeforeSettleCommit,  // inbox row + PAID/PENDING/refund request sent, no COMMIT
+  kOutboxAfterSettleCommit,   // order's outcome committed, message not acknowledged
+  kOutboxAfterCancelCommit,   // cancel (and a paid order's refund row) committed, not answered
+  kOutboxBeforeRefundCommit,  // inbox row + refund sent, no COMMIT
+  kOutboxAfterRefundCommit,   // refund committed, message not acknowledged
   // The tcc architecture (docs/architectures/tcc.md, "Crash points"), in the order a pay
   // and a cancel of a paid order reach them.
   kTccBeforeTry,             // a pay's global transaction begun, no Try sent
@@ -52,6 +65,16 @@ enum class CrashPoint {
   kTccAfterCancelOrders,     // the order PENDING again, tcc_global CANCELLED, client not answered
   kTccAfterRefundOrders,     // a paid order CANCELLED with its refund's row, refund not sent
   kTccAfterRefundPayments,   // the refund committed, its row not closed, client not answered
+
+  // The takeover of a dead node by a live one (docs/scale-out.md, "Takeover").
+  kTakeoverClaimed,   // the claim won in etcd, nothing of the dead node touched yet
+  kTakeoverResolved,  // the dead node's branches finished, the takeover not recorded
+};
+
+// The takeover's points: reached only by coordinators on etcd.
+inline constexpr CrashPoint kTakeoverCrashPoints[] = {
+    CrashPoint::kTakeoverClaimed,
+    CrashPoint::kTakeoverResolved,
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {
@@ -67,6 +90,16 @@ inline constexpr CrashPoint kSagaCrashPoints[] = {
     CrashPoint::kSagaBeforeStep2,        CrashPoint::kSagaAfterStep2,
     CrashPoint::kSagaBeforeCompensation, CrashPoint::kSagaAfterCompensation,
     CrashPoint::kSagaAfterCancelStep1,   CrashPoint::kSagaAfterRefund,
+};
+
+// The points only the outbox architecture reaches.
+inline constexpr CrashPoint kOutboxCrashPoints[] = {
+    CrashPoint::kOutboxBeforePayCommit,    CrashPoint::kOutboxAfterPayCommit,
+    CrashPoint::kOutboxRelayAfterClaim,    CrashPoint::kOutboxRelayAfterPublish,
+    CrashPoint::kOutboxBeforeChargeCommit, CrashPoint::kOutboxAfterChargeCommit,
+    CrashPoint::kOutboxBeforeSettleCommit, CrashPoint::kOutboxAfterSettleCommit,
+    CrashPoint::kOutboxAfterCancelCommit,  CrashPoint::kOutboxBeforeRefundCommit,
+    CrashPoint::kOutboxAfterRefundCommit,
 };
 
 // The points only the tcc architecture reaches (same rule as kSagaCrashPoints).

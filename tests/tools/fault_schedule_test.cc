@@ -74,6 +74,23 @@ TEST(FaultSchedule, CrashDrawsThePointsOfTheArchitectureUnderTest) {
   EXPECT_EQ(parse_menu("crash").size(), std::size(kAllCrashPoints)) << "xa by default";
 }
 
+// The outbox architecture's menu: its own crash points, and the broker it alone has.
+TEST(FaultSchedule, OutboxAddsItsPointsAndKillBroker) {
+  auto menu = parse_menu("all", "outbox");
+  EXPECT_EQ(menu.size(), std::size(kOutboxCrashPoints) + 1 + 4 * 2 + 1);
+  EXPECT_EQ(menu.back().name(), "kill-broker");
+  for (const auto& f : parse_menu("all", "saga")) {
+    EXPECT_NE(f.name(), "kill-broker");
+  }
+  EXPECT_EQ(parse_menu("kill-broker").at(0).kind, FaultKind::kKillBroker);
+  EXPECT_EQ(parse_menu("crash:outbox_relay_after_publish", "outbox").size(), 1u);
+  for (const auto& f : make_schedule(7, 40, menu, std::chrono::milliseconds(4000))) {
+    if (f.kind == FaultKind::kKillBroker) {
+      EXPECT_GE(f.length.count(), 300);
+    }
+  }
+}
+
 TEST(FaultSchedule, CrashDrawsTheTccPointsForTcc) {
   std::set<std::string> tcc;
   for (const auto& f : parse_menu("crash", "tcc"))

@@ -74,6 +74,39 @@ TEST(HistoryCheck, TheSagasPromiseAllowsARefundBehindARefusedPay) {
   EXPECT_TRUE(has(check_history(ops, refunded), "refused pay captured"));
 }
 
+// The outbox answers 202 and finishes later: PAID by an accepted pay, CANCELLED with no or
+// a refunded payment, or PENDING again after a refused charge are kept promises; PAYING
+// left over, a payment of another transaction, or a capture kept on a cancelled order are
+// caught.
+TEST(HistoryCheck, TheOutboxPromiseFinishesEveryAcceptedPay) {
+  HistoryPromise outbox;
+  outbox.pay_accepted_then_finished = true;
+  std::vector<Op> ops{pay(1, 202, "t1"), pay(2, 202, "t2"), cancel(2, 200), pay(3, 202, "t3"),
+                      pay(4, 202, "t4"), pay(4, 202, "t5"), cancel(5, 200), pay(5, 409)};
+  const std::map<std::int64_t, FinalOrder> kept{{1, {"PAID", "CAPTURED", "t1"}},
+                                                {2, {"CANCELLED", "REFUNDED", "t2"}},
+                                                {3, {"PENDING", std::nullopt, std::nullopt}},
+                                                {4, {"PAID", "CAPTURED", "t5"}},
+                                                {5, {"CANCELLED", std::nullopt, std::nullopt}}};
+  EXPECT_TRUE(check_history(ops, kept, outbox).empty());
+
+  auto broken = kept;
+  broken[1] = {"PAYING", std::nullopt, std::nullopt};
+  EXPECT_TRUE(has(check_history(ops, broken, outbox), "accepted pay not finished"));
+  broken = kept;
+  broken[3] = {"PAID", "CAPTURED", "someone-else"};
+  EXPECT_TRUE(has(check_history(ops, broken, outbox), "accepted pay not finished"));
+  broken = kept;
+  broken[3] = {"PENDING", "CAPTURED", "t3"};
+  EXPECT_TRUE(has(check_history(ops, broken, outbox), "accepted pay not finished"));
+  broken = kept;
+  broken[2] = {"CANCELLED", "CAPTURED", "t2"};
+  EXPECT_TRUE(has(check_history(ops, broken, outbox), "paid order cancelled without a refund"));
+  broken = kept;
+  broken[5] = {"CANCELLED", "REFUNDED", "t9"};
+  EXPECT_TRUE(has(check_history(ops, broken, outbox), "refused pay captured"));
+}
+
 TEST(HistoryCheck, CatchesTwoAcknowledgedPaysAndAKeptCapture) {
   std::vector<Op> ops{pay(1, 200, "t1"), pay(1, 200, "t2"), cancel(1, 200)};
   auto found = check_history(ops, {{1, {"CANCELLED", "CAPTURED", "t2"}}});

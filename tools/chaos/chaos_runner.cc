@@ -11,6 +11,7 @@
 #include "protocol/txn_id.h"
 #include "tools/chaos/coordinator_events.h"
 #include "tools/chaos/fault_actions.h"
+#include "tools/chaos/final_state.h"
 #include "tools/chaos/in_flight.h"
 #include "tools/reconcile/reconcile.h"
 #include "tools/report/progress_bar.h"
@@ -56,6 +57,7 @@ std::optional<InFlight> sample_in_flight(HttpClient& http) {
 HistoryPromise promise_of(const std::string& architecture) {
   HistoryPromise promise;
   promise.refused_pay_may_leave_refund = architecture == "saga";
+  promise.pay_accepted_then_finished = architecture == "outbox";
   return promise;
 }
 
@@ -82,6 +84,7 @@ ChaosRunner::ChaosRunner(ChaosOptions options) : options_(std::move(options)) {
 
 ChaosRunner::~ChaosRunner() {
   coordinator_.reset();
+  broker_.reset();
   pair_.reset();
 }
 
@@ -107,6 +110,10 @@ void ChaosRunner::start_coordinator(const std::string& crash_spec) {
             "--orphan-scan-interval", "1s", "--orphan-grace", "2s", "--pool-size", "64"};
   o.args.push_back("--architecture");
   o.args.push_back(options_.architecture);
+  if (broker_) {
+    o.args.push_back("--broker");
+    o.args.push_back(broker_->url());
+  }
   if (!crash_spec.empty()) {
     o.args.push_back("--enable-fault-injection");
     o.env.emplace_back("XACOORD_CRASH_AT", crash_spec);
@@ -163,6 +170,8 @@ void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
 ChaosReport ChaosRunner::run() {
   began_ = Clock::now();
   pair_ = harness::LocalPair::start(options_.var_dir + "/db");
+  if (options_.architecture == "outbox")
+    broker_ = harness::LocalBroker::start(options_.var_dir + "/broker");
   port_ = harness::free_port();
   log_dir_ = options_.var_dir + "/coordinator";
   start_coordinator("");
@@ -294,7 +303,7 @@ void ChaosRunner::inject(const Fault& fault, Run& run) {
     if (r.in_flight_at_fault) r.in_flight_source = "metrics";
   }
   run.fault_at = std::chrono::duration<double>(Clock::now() - run.began).count();
-  auto action = make_fault_action(fault, *pair_, *coordinator_);
+  auto action = make_fault_action(fault, *pair_, *coordinator_, broker_.get());
   const double start = now();
   for (int strike = 0; strike < action->strikes() && Clock::now() < end; ++strike) {
     if (action->strike()) r.fault_fired = true;
@@ -369,22 +378,7 @@ void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<w
     run.result.discrepancies.push_back(
         {"invariant " + std::to_string(d.invariant) + ": " + d.problem, d.facts});
   }
-  std::map<std::int64_t, FinalOrder> final_state;
-  for (const auto& row :
-       orders_db
-           ->query("SELECT order_id, status FROM orders WHERE account_id LIKE '" + prefix + "%'")
-           .rows) {
-    final_state[db::as_int(row, 0)].status = db::as_string(row, 1);
-  }
-  for (const auto& row :
-       payments_db
-           ->query("SELECT order_id, status, txn_id FROM payments WHERE account_id LIKE '" +
-                   prefix + "%'")
-           .rows) {
-    auto& f = final_state[db::as_int(row, 0)];
-    f.payment = db::as_string(row, 1);
-    f.payment_txn = row[2];
-  }
+  auto final_state = read_final_state(*orders_db, *payments_db, prefix);
   for (const auto& [order_id, f] : final_state) {
     if (f.payment) ++run.result.pays_committed;
     if (f.payment == "REFUNDED") ++run.result.refunds_committed;

@@ -14,6 +14,7 @@
 
 #include "tools/chaos/fault_schedule.h"
 #include "tools/chaos/report.h"
+#include "tools/harness/local_broker.h"
 #include "tools/harness/local_pair.h"
 #include "tools/harness/serve_process.h"
 #include "tools/workload/history.h"
@@ -67,6 +68,7 @@ class ChaosRunner {
   ChaosOptions options_;
   std::chrono::steady_clock::time_point began_;
   std::unique_ptr<harness::LocalPair> pair_;
+  std::unique_ptr<harness::LocalBroker> broker_;  // outbox only
   std::unique_ptr<harness::ServeProcess> coordinator_;
   std::string armed_crash_;
   std::uint16_t port_ = 0;

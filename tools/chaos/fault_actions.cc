@@ -94,10 +94,26 @@ class Partition : public FaultAction {
   std::unique_ptr<harness::PacketFilter> filter_;
 };
 
+// The broker SIGKILLed and, after the fault's length, started again on its data: what it
+// acknowledged must survive (its append-only file, docs/broker.md "Durability").
+class BrokerOutage : public FaultAction {
+ public:
+  explicit BrokerOutage(harness::LocalBroker& broker) : broker_(broker) {}
+  bool strike() override {
+    broker_.kill();
+    return true;
+  }
+  void end() override { broker_.restart(); }
+
+ private:
+  harness::LocalBroker& broker_;
+};
+
 }  // namespace
 
 std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::LocalPair& pair,
-                                               harness::ServeProcess& coordinator) {
+                                               harness::ServeProcess& coordinator,
+                                               harness::LocalBroker* broker) {
   using harness::LocalPair;
   switch (fault.kind) {
     case FaultKind::kCrashRandom:
@@ -112,6 +128,9 @@ std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::Loca
       return std::make_unique<ConnectionKills>(pair, fault.database);
     case FaultKind::kPartition:
       return std::make_unique<Partition>(pair, fault.database);
+    case FaultKind::kKillBroker:
+      if (!broker) throw std::invalid_argument("kill-broker needs a broker: --architecture outbox");
+      return std::make_unique<BrokerOutage>(*broker);
     case FaultKind::kCrashAt:
       break;
   }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "tools/chaos/fault_schedule.h"
+#include "tools/harness/local_broker.h"
 #include "tools/harness/local_pair.h"
 #include "tools/harness/serve_process.h"
 
@@ -22,8 +23,10 @@ class FaultAction {
   virtual void end() {}
 };
 
-// For every kind but FaultKind::kCrashAt, which the coordinator fires itself.
+// For every kind but FaultKind::kCrashAt, which the coordinator fires itself. `broker` is
+// needed by kill-broker (chaos starts one for --architecture outbox).
 std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::LocalPair& pair,
-                                               harness::ServeProcess& coordinator);
+                                               harness::ServeProcess& coordinator,
+                                               harness::LocalBroker* broker = nullptr);
 
 }  // namespace xacoord::chaos

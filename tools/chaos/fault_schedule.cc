@@ -22,6 +22,8 @@ std::string Fault::name() const {
       return "pause-db:" + database;
     case FaultKind::kPartition:
       return "partition:" + database;
+    case FaultKind::kKillBroker:
+      return "kill-broker";
   }
   return "unknown";
 }
@@ -52,6 +54,10 @@ std::vector<Fault> parse_menu(std::string_view spec, std::string_view architectu
       add_for_both(FaultKind::kKillConnections);
       add_for_both(FaultKind::kPauseDatabase);
       add_for_both(FaultKind::kPartition);
+      // Only the outbox architecture has a broker to kill.
+      if (architecture == "outbox") menu.push_back(Fault{FaultKind::kKillBroker});
+    } else if (item == "kill-broker") {
+      menu.push_back(Fault{FaultKind::kKillBroker});
     } else if (item == "crash") {
       add_crash_points();
     } else if (item == "crash:random") {
@@ -74,7 +80,8 @@ std::vector<Fault> parse_menu(std::string_view spec, std::string_view architectu
       throw std::invalid_argument(
           "unknown fault '" + item +
           "': use all, crash, crash:<point>, crash:random, kill-db[:orders|payments], "
-          "kill-conn[:orders|payments], pause-db[:orders|payments], partition[:orders|payments]");
+          "kill-conn[:orders|payments], pause-db[:orders|payments], partition[:orders|payments], "
+          "kill-broker");
     }
   }
   if (menu.empty()) throw std::invalid_argument("the fault menu is empty");
@@ -101,6 +108,7 @@ std::vector<Fault> make_schedule(std::uint64_t seed, int runs, const std::vector
         f.nth = static_cast<int>(between(1, 3));
         break;
       case FaultKind::kKillDatabase:
+      case FaultKind::kKillBroker:
         f.length = milliseconds(between(300, 1500));
         break;
       // Longer than the coordinator's read timeout in chaos (2 s), so sessions time out.

@@ -20,6 +20,7 @@ enum class FaultKind {
   kKillConnections,  // KILL CONNECTION of the coordinator's sessions, a few times
   kPauseDatabase,    // a MariaDB server is SIGSTOPped past the timeouts, then resumed
   kPartition,        // packets to and from one server dropped past the timeouts, then healed
+  kKillBroker,       // the Redis of the outbox architecture SIGKILLed, then restarted
 };
 
 struct Fault {
@@ -35,7 +36,8 @@ struct Fault {
 
 // "all", or a comma list of: crash (every crash point of `architecture`: crash_points_of in
 // common/crash_points.h), crash:<point>, crash:random, kill-db, kill-db:<orders|payments>,
-// kill-conn, pause-db, pause-db:<orders|payments>. Throws std::invalid_argument naming what
+// kill-conn, pause-db, pause-db:<orders|payments>, kill-broker (the outbox architecture's
+// Redis; in "all" only for --architecture outbox). Throws std::invalid_argument naming what
 // is valid.
 std::vector<Fault> parse_menu(std::string_view spec, std::string_view architecture = "xa");
 

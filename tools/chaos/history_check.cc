@@ -9,6 +9,7 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops,
                                    const HistoryPromise& promise) {
   struct Seen {
     std::set<std::string> acked_pay_txns;
+    std::set<std::string> accepted_pay_txns;  // answered 202 (outbox)
     bool pay_unanswered = false;
     bool any_pay = false;
     bool any_cancel = false;
@@ -25,6 +26,7 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops,
         s.acked_pay_txns.insert(op.txn_id);
         s.acked_pay = &op;
       }
+      if (op.status == 202) s.accepted_pay_txns.insert(op.txn_id);
     } else {
       s.any_cancel = true;
       if (op.status == 200) s.acked_cancel = &op;
@@ -55,6 +57,20 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops,
         out.push_back({"acknowledged pay lost", j});
       }
     }
+    if (promise.pay_accepted_then_finished && !s.accepted_pay_txns.empty()) {
+      // A charge of a pay whose answer never came may be the one that finished.
+      bool ours =
+          f.payment_txn && (s.accepted_pay_txns.count(*f.payment_txn) > 0 || s.pay_unanswered);
+      bool finished =
+          (f.status == "PAID" && f.payment == "CAPTURED" && ours) ||
+          (f.status == "CANCELLED" && (!f.payment || (f.payment == "REFUNDED" && ours))) ||
+          (f.status == "PENDING" && !f.payment);
+      if (!finished) {
+        auto j = facts;
+        j["accepted_txns"] = s.accepted_pay_txns;
+        out.push_back({"accepted pay not finished", j});
+      }
+    }
     if (s.acked_cancel && f.status != "CANCELLED") {
       auto j = facts;
       j["key"] = s.acked_cancel->key;
@@ -62,7 +78,8 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops,
     }
     bool kept_charge =
         f.payment && (f.payment == "CAPTURED" || !promise.refused_pay_may_leave_refund);
-    if (kept_charge && s.acked_pay_txns.empty() && !s.pay_unanswered) {
+    if (kept_charge && s.acked_pay_txns.empty() && s.accepted_pay_txns.empty() &&
+        !s.pay_unanswered) {
       out.push_back({"refused pay captured", facts});
     }
     if (f.status == "CANCELLED" && f.payment == "CAPTURED") {

@@ -34,6 +34,10 @@ struct HistoryPromise {
   // A pay answered 4xx leaves no CAPTURED payment; under the saga it may leave a REFUNDED
   // one (charged, then compensated because the order was cancelled first).
   bool refused_pay_may_leave_refund = false;
+  // outbox: a pay is accepted with a 202 and finished later. Each order with an accepted
+  // pay ends PAID by one of them, or CANCELLED with no payment or a REFUNDED one of them,
+  // or PENDING with no payment (the charge was refused) — never PAYING.
+  bool pay_accepted_then_finished = false;
 };
 
 // Every anomaly, one entry per order and kind:
@@ -43,7 +47,9 @@ struct HistoryPromise {
 //  - "two pays acknowledged": two different transactions told a client they paid one order;
 //  - "refused pay captured": a payment exists although every pay of the order was refused
 //    (a CAPTURED one, if the promise allows a refunded one);
-//  - "paid order cancelled without a refund".
+//  - "paid order cancelled without a refund";
+//  - "accepted pay not finished" (outbox): an order with a 202 pay in none of the states
+//    HistoryPromise::pay_accepted_then_finished allows.
 std::vector<Anomaly> check_history(const std::vector<Op>& ops,
                                    const std::map<std::int64_t, FinalOrder>& final_state,
                                    const HistoryPromise& promise = {});

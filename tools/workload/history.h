@@ -22,7 +22,7 @@ struct Op {
   std::string key;  // its Idempotency-Key, the same on every attempt
   int attempts = 0;
   int status = 0;         // the definite answer; 0 if none came
-  std::string txn_id;     // of a 200
+  std::string txn_id;     // of a 200 (or a pay's 202)
   bool refunded = false;  // of a cancel's 200
   double sent_at = 0;     // seconds since the run began
   double answered_at = 0;

@@ -184,7 +184,8 @@ void PayCancelRace::send(HttpClient& http, Op& op, Clock::time_point began,
   op.status = answer.reply.status;
   if (op.status == 0) return;
   op.answered_at = seconds_since_began();
-  if (op.status == 200) {
+  // 202: the outbox architecture accepted the pay (docs/architectures/outbox.md).
+  if (op.status == 200 || op.status == 202) {
     auto body = answer.reply.json();
     if (body.is_object()) {
       op.txn_id = body.value("txn_id", "");

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS orders (
   created_at    TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   updated_at    TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   CONSTRAINT order_amount_positive CHECK (amount_cents > 0),
-  CONSTRAINT order_status_known CHECK (status IN ('PENDING', 'PAID', 'CANCELLED'))
+  CONSTRAINT order_status_known CHECK (status IN ('PENDING', 'PAYING', 'PAID', 'CANCELLED'))
 ) ENGINE = InnoDB;
 
 -- Idempotency keys are written by the orders branch inside the same XA transaction as
