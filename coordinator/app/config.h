@@ -18,11 +18,11 @@ struct ServeConfig {
   std::string node_id = "1";
   bool enable_fault_injection = false;
   std::chrono::milliseconds injected_sync_delay{0};  // XACOORD_LOG_SYNC_DELAY_MS, with the above
-  std::string architecture = "xa";                   // xa | saga | outbox | naive (docs/architectures.md)
-  bool unsafe_no_2pc = false;                        // the old name of --architecture naive
+  std::string architecture = "xa";  // xa | saga | outbox | naive (docs/architectures.md)
+  bool unsafe_no_2pc = false;       // the old name of --architecture naive
   std::string admin_token;
   std::string broker = "redis://127.0.0.1:6390";  // outbox only (docs/broker.md)
-  std::string broker_streams = "xacoord";          // outbox: the streams' name prefix
+  std::string broker_streams = "xacoord";         // outbox: the streams' name prefix
 
   std::int64_t pool_size = 128;
   // async: libmariadb's non-blocking API on the io_context; lanes: Connector/C++ on a
