@@ -62,6 +62,7 @@ struct AsyncSession::State {
   bool in_round = false;
   bool timed_out = false;
   SteadyClock::time_point deadline;
+  std::chrono::seconds limit{0};  // of the running round trip, for the error message
 
   // Batches take turns in the order they were started; a close() queued behind them runs
   // when its turn comes (a Turn without a timer).
@@ -89,6 +90,9 @@ struct AsyncSession::State {
       mysql = nullptr;
     }
     raw_fd = -1;
+    // Rare (failures, close()): a pending watchdog would keep an io_context that is left to
+    // run out of work busy for a timeout.
+    if (watchdog) watchdog->cancel();
     in_round = false;
     timed_out = false;
     std::lock_guard lock(identity_mutex);
@@ -122,6 +126,7 @@ void begin_round(const std::shared_ptr<State>& s, std::chrono::seconds limit) {
   s->in_round = true;
   s->timed_out = false;
   s->deadline = SteadyClock::now() + limit;
+  s->limit = limit;
   arm_watchdog(s);
 }
 
@@ -165,7 +170,7 @@ asio::awaitable<int> wait_ready(std::shared_ptr<State> s, int status) {
   if (s->timed_out) {
     throw DbError(ErrorKind::kTimeout, 0,
                   s->label + ": no answer from " + s->endpoint.address() + " within " +
-                      std::to_string(s->timeouts.read.count()) + " s");
+                      std::to_string(s->limit.count()) + " s");
   }
   if (ec)
     throw DbError(ErrorKind::kConnectionLost, 0, s->label + ": waiting failed: " + ec.message());
@@ -264,7 +269,9 @@ asio::awaitable<void> open_connection(std::shared_ptr<State> s) {
   // Auto-reconnect stays off (libmariadb's default): a silent reconnect would throw away an
   // open XA branch and carry on.
   const Endpoint& e = s->endpoint;
-  begin_round(s, s->timeouts.connect);
+  // The connect timeout bounds reaching the server, the read timeout its handshake (as
+  // they do for a blocking client): the whole opening gets both.
+  begin_round(s, s->timeouts.connect + s->timeouts.read);
   MYSQL* connected = nullptr;
   int status = mysql_real_connect_start(&connected, s->mysql, e.host.c_str(), e.user.c_str(),
                                         e.password.empty() ? nullptr : e.password.c_str(),

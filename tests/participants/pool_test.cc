@@ -34,10 +34,16 @@ class PoolTest : public ::testing::TestWithParam<std::string> {
   // Runs `body` as a coroutine on the test's io_context until it finishes.
   template <typename Body>
   void run(Body body) {
-    auto done = asio::co_spawn(io_, body(), asio::use_future);
+    // Stopped when the body ends: an idle session's read-timeout watchdog would keep the
+    // io_context running until it fires (participants/async_session.h).
+    std::exception_ptr error;
+    asio::co_spawn(io_, body(), [&](std::exception_ptr e) {
+      error = e;
+      io_.stop();
+    });
     io_.run();
     io_.restart();
-    done.get();
+    if (error) std::rethrow_exception(error);
   }
   static asio::awaitable<std::int64_t> session_id(Session& s) {
     Rows rows = co_await query(s, "SELECT CONNECTION_ID()");
