@@ -18,13 +18,24 @@ struct ServeConfig {
   std::string node_id = "1";
   bool enable_fault_injection = false;
   std::chrono::milliseconds injected_sync_delay{0};  // XACOORD_LOG_SYNC_DELAY_MS, with the above
-  std::string architecture = "xa";                   // xa | saga | outbox | naive (docs/architectures.md)
+  std::string architecture = "xa";                   // xa | saga | naive (docs/architectures.md)
   bool unsafe_no_2pc = false;                        // the old name of --architecture naive
   std::string admin_token;
-  std::string broker = "redis://127.0.0.1:6390";  // outbox only (docs/broker.md)
-  std::string broker_streams = "xacoord";          // outbox: the streams' name prefix
+  // Where decisions live: "file" (the log in log_dir) or "etcd://H:P[,H:P...]", shared by
+  // several coordinators (docs/scale-out.md).
+  std::string decision_store = "file";
+  // On etcd: the lease of this node's registration; a dead node is taken over by a live one
+  // once it expires (docs/scale-out.md, "Takeover"). Whole seconds, at least 2.
+  std::chrono::milliseconds takeover_after{10'000};
+  std::string broker = "redis://127.0.0.1:6390";           // outbox only (docs/broker.md)
+  std::string broker_streams = "xacoord";                  // outbox: the streams' name prefix
+  std::chrono::milliseconds outbox_tidy_interval{60'000};  // outbox: purges and stream trims
+  bool demo = false;  // the dashboard cards' demo routes (docs/dashboard.md)
 
   std::int64_t pool_size = 128;
+  // async: libmariadb's non-blocking API on the io_context; lanes: Connector/C++ on a
+  // thread per session (docs/performance.md).
+  std::string db_client = "async";
   std::int64_t txn_history = 10'000;
   std::chrono::milliseconds deadline{10'000};
   std::int64_t lock_wait_seconds = 5;

@@ -90,6 +90,21 @@ TEST(ChaosSmoke, TheSagaComesOutCleanThroughItsCrashPoints) {
     EXPECT_TRUE(run["fault_fired"].get<bool>()) << run["fault"] << " never fired";
 }
 
+// The outbox's relay and consumer crash points, and its broker killed -9 under load: every
+// accepted pay ends PAID, CANCELLED (no or a refunded charge) or PENDING, once settled.
+TEST(ChaosSmoke, TheOutboxComesOutCleanThroughItsCrashPointsAndABrokerKill) {
+  auto r = run_chaos(
+      "--architecture outbox --seed 5 --runs 3 --duration 2s --clients 6 --faults "
+      "crash:outbox_relay_after_publish,crash:outbox_after_charge_commit,kill-broker");
+  ASSERT_TRUE(r.report.is_object()) << "no report was written";
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.report["architecture"], "outbox");
+  EXPECT_EQ(r.report["totals"]["violations"], 0);
+  EXPECT_EQ(r.report["totals"]["unanswered"], 0);
+  for (const auto& run : r.report["runs"])
+    EXPECT_TRUE(run["fault_fired"].get<bool>()) << run["fault"] << " never fired";
+}
+
 TEST(ChaosSmoke, TheUnsafeBaselineIsCaught) {
   // Two local commits instead of 2PC, killed between them: the checks must say so.
   auto r = run_chaos(

@@ -22,16 +22,17 @@ int chaos_command(int argc, char** argv) {
   flags.add("accounts",
             "funded accounts per client (each client also has a poor one, whose pays are refused)",
             &accounts, 1, 1000);
-  flags.add("faults",
-            "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
-            "kill-conn[:db] | pause-db[:db] | partition[:db] | kill-broker (outbox), comma-separated",
-            &o.faults);
+  flags.add(
+      "faults",
+      "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
+      "kill-conn[:db] | pause-db[:db] | partition[:db] | kill-broker (outbox), comma-separated",
+      &o.faults);
   flags.add("out", "directory for report.json, report.md and throughput.svg", &o.out_dir);
   flags.add("var",
             "directory for the databases and the coordinator's log (default: a new temp dir)",
             &o.var_dir);
   flags.add("architecture",
-            "the design the coordinator runs: xa (default), saga, outbox (chaos starts its own "
+            "the design the coordinator runs: xa (default), tcc, saga, outbox (chaos starts its own "
             "Redis; `all` adds kill-broker), or naive, the baseline the checks must catch "
             "(docs/architectures.md); `crash` draws its crash points",
             &o.architecture);

@@ -80,7 +80,8 @@ std::vector<Fault> parse_menu(std::string_view spec, std::string_view architectu
       throw std::invalid_argument(
           "unknown fault '" + item +
           "': use all, crash, crash:<point>, crash:random, kill-db[:orders|payments], "
-          "kill-conn[:orders|payments], pause-db[:orders|payments], partition[:orders|payments], kill-broker");
+          "kill-conn[:orders|payments], pause-db[:orders|payments], partition[:orders|payments], "
+          "kill-broker");
     }
   }
   if (menu.empty()) throw std::invalid_argument("the fault menu is empty");

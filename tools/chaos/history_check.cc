@@ -59,11 +59,12 @@ std::vector<Anomaly> check_history(const std::vector<Op>& ops,
     }
     if (promise.pay_accepted_then_finished && !s.accepted_pay_txns.empty()) {
       // A charge of a pay whose answer never came may be the one that finished.
-      bool ours = f.payment_txn && (s.accepted_pay_txns.count(*f.payment_txn) > 0 ||
-                                    s.pay_unanswered);
-      bool finished = (f.status == "PAID" && f.payment == "CAPTURED" && ours) ||
-                      (f.status == "CANCELLED" && (!f.payment || (f.payment == "REFUNDED" && ours))) ||
-                      (f.status == "PENDING" && !f.payment);
+      bool ours =
+          f.payment_txn && (s.accepted_pay_txns.count(*f.payment_txn) > 0 || s.pay_unanswered);
+      bool finished =
+          (f.status == "PAID" && f.payment == "CAPTURED" && ours) ||
+          (f.status == "CANCELLED" && (!f.payment || (f.payment == "REFUNDED" && ours))) ||
+          (f.status == "PENDING" && !f.payment);
       if (!finished) {
         auto j = facts;
         j["accepted_txns"] = s.accepted_pay_txns;

@@ -1,6 +1,17 @@
 #include "tools/reconcile/reconcile.h"
 
+#include "participants/sql_text.h"
+
 namespace xacoord::reconcile {
+
+std::string like_prefix_sql(const std::string& prefix) {
+  std::string escaped;
+  for (char c : prefix) {
+    if (c == '%' || c == '_' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  return db::quote(escaped + "%");
+}
 
 Report check(db::Connection& orders_db, db::Connection& payments_db, const Scope& scope) {
   Tables tables;

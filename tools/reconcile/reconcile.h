@@ -10,6 +10,9 @@
 
 namespace xacoord::reconcile {
 
+// `LIKE '<prefix>%'` with the prefix's wildcards escaped, quoted for SQL.
+std::string like_prefix_sql(const std::string& prefix);
+
 // Reads both databases (a read-only snapshot each) and checks invariants 1-4.
 Report check(db::Connection& orders, db::Connection& payments, const Scope& scope = {});
 

@@ -166,10 +166,10 @@ asio::awaitable<Applied> MessageHandlers::settle(const broker::Message& m,
   auto order = db::orders::order_from(read_at(*txn, 0));
   XA_CHECK(order.has_value(), order_text(p.order_id) + " of " + m.msg_id + " vanished");
   // Only the pay that moved it to PAYING sent a charge; a cancel keeps pay_txn_id.
-  XA_CHECK(order->pay_txn_id == p.txn_id &&
-               (order->status == "PAYING" || order->status == "CANCELLED"),
-           order_text(p.order_id) + " is " + order->status + " by " +
-               order->pay_txn_id.value_or("nobody") + " when " + m.msg_id + " arrives");
+  XA_CHECK(
+      order->pay_txn_id == p.txn_id && (order->status == "PAYING" || order->status == "CANCELLED"),
+      order_text(p.order_id) + " is " + order->status + " by " +
+          order->pay_txn_id.value_or("nobody") + " when " + m.msg_id + " arrives");
   std::vector<std::string> writes;
   bool refund_requested = false;
   if (order->status == "PAYING") {
@@ -179,9 +179,8 @@ asio::awaitable<Applied> MessageHandlers::settle(const broker::Message& m,
     // Cancelled while its charge was on the way: the charge is given back.
     Payload ask = p;
     ask.reason.clear();
-    writes.push_back(db::outbox::insert_sql(msg_id_of(p.txn_id, Kind::kRefund),
-                                            topics_.to_payments, std::string(name_of(Kind::kRefund)),
-                                            to_text(ask)));
+    writes.push_back(db::outbox::insert_sql(msg_id_of(p.txn_id, Kind::kRefund), topics_.to_payments,
+                                            std::string(name_of(Kind::kRefund)), to_text(ask)));
     refund_requested = true;
   }
   crash_point(CrashPoint::kOutboxBeforeSettleCommit);

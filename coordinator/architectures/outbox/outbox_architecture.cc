@@ -46,8 +46,10 @@ const db::Rows* found_answer(const db::Results& reads, const std::optional<Idemp
 }
 
 Answer cancel_answer(std::int64_t order_id, bool refund_pending, const std::string& txn_id) {
-  nlohmann::json body{{"order_id", order_id},         {"status", "CANCELLED"},
-                      {"refunded", false},            {"refund_pending", refund_pending},
+  nlohmann::json body{{"order_id", order_id},
+                      {"status", "CANCELLED"},
+                      {"refunded", false},
+                      {"refund_pending", refund_pending},
                       {"txn_id", txn_id}};
   return Answer{200, api::dump(body)};
 }
@@ -56,8 +58,8 @@ Answer cancel_answer(std::int64_t order_id, bool refund_pending, const std::stri
 
 OutboxArchitecture::OutboxArchitecture(asio::any_io_executor executor, db::Pool& orders,
                                        db::Pool& payments, const HealthMonitor& health,
-                                       const Idempotency& idempotency,
-                                       CoordinatorMetrics& metrics, Clock& clock, Options options)
+                                       const Idempotency& idempotency, CoordinatorMetrics& metrics,
+                                       Clock& clock, Options options)
     : executor_(executor),
       orders_(orders),
       payments_(payments),
@@ -85,7 +87,8 @@ OutboxArchitecture::OutboxArchitecture(asio::any_io_executor executor, db::Pool&
                       clock, outbox::Relay::Options{}),
       payments_consumer_(
           payments_reader_, names_.to_payments, std::string(broker::kPaymentsGroup),
-          [this](const broker::Message& m, const std::string& id) -> asio::awaitable<outbox::Applied> {
+          [this](const broker::Message& m,
+                 const std::string& id) -> asio::awaitable<outbox::Applied> {
             outbox::Applied applied = co_await handlers_.on_payments(m, id);
             changed();
             co_return applied;
@@ -93,7 +96,8 @@ OutboxArchitecture::OutboxArchitecture(asio::any_io_executor executor, db::Pool&
           clock, outbox::Consumer::Options{options_.node_id}),
       orders_consumer_(
           orders_reader_, names_.to_orders, std::string(broker::kOrdersGroup),
-          [this](const broker::Message& m, const std::string& id) -> asio::awaitable<outbox::Applied> {
+          [this](const broker::Message& m,
+                 const std::string& id) -> asio::awaitable<outbox::Applied> {
             outbox::Applied applied = co_await handlers_.on_orders(m, id);
             changed();
             co_return applied;
@@ -131,7 +135,30 @@ asio::awaitable<void> OutboxArchitecture::run_background() {
   asio::co_spawn(executor_, payments_relay_.run(), asio::detached);
   asio::co_spawn(executor_, payments_consumer_.run(), asio::detached);
   asio::co_spawn(executor_, orders_consumer_.run(), asio::detached);
+  asio::co_spawn(executor_, keep_tidy(), asio::detached);
   co_await poll_status();
+}
+
+asio::awaitable<void> OutboxArchitecture::keep_tidy() {
+  constexpr int kBatch = 1000;
+  while (!stopped_) {
+    co_await sleep_for(clock_, options_.tidy_every);
+    if (stopped_) break;
+    try {
+      db::Pool* pools[2] = {&orders_, &payments_};
+      for (db::Pool* pool : pools) {
+        std::vector<std::string> purge;
+        purge.push_back(db::outbox::purge_published_sql(options_.published_retention, kBatch));
+        purge.push_back(db::outbox::purge_inbox_sql(options_.inbox_retention, kBatch));
+        co_await run_local(*pool, deadline(), std::move(purge));
+      }
+      // Only entries every group has acknowledged go; the consumers made their groups.
+      co_await publisher_.trim_acknowledged(names_.to_payments);
+      co_await publisher_.trim_acknowledged(names_.to_orders);
+    } catch (const std::exception& e) {
+      log_event("outbox_housekeeping_failed", {{"error", e.what()}});
+    }
+  }
 }
 
 asio::awaitable<std::size_t> OutboxArchitecture::count_pending() {
@@ -277,10 +304,9 @@ asio::awaitable<Answer> OutboxArchitecture::cancel_in(std::int64_t order_id,
   const bool paid = order->status == "PAID";
   if (paid) {
     outbox::Payload refund{order_id, order->account_id, order->amount_cents, txn_id, ""};
-    writes.push_back(db::outbox::insert_sql(outbox::msg_id_of(txn_id, Kind::kRefund),
-                                            names_.to_payments,
-                                            std::string(outbox::name_of(Kind::kRefund)),
-                                            outbox::to_text(refund)));
+    writes.push_back(db::outbox::insert_sql(
+        outbox::msg_id_of(txn_id, Kind::kRefund), names_.to_payments,
+        std::string(outbox::name_of(Kind::kRefund)), outbox::to_text(refund)));
   }
   for (auto& s : idempotency_.store_sql(key, answer, found))
     writes.push_back(std::move(s));

@@ -41,6 +41,11 @@ class OutboxArchitecture final : public Architecture {
     broker::RedisOptions broker;
     std::string stream_prefix = "xacoord";  // broker::StreamNames::with_prefix
     std::chrono::milliseconds status_poll{50};
+    // Housekeeping: published outbox rows and acknowledged stream entries are kept this
+    // long, inbox rows much longer than any redelivery (the dedupe key lives an hour).
+    std::chrono::milliseconds tidy_every{60'000};
+    std::chrono::seconds published_retention{3600};
+    std::chrono::seconds inbox_retention{7 * 24 * 3600};
   };
 
   OutboxArchitecture(boost::asio::any_io_executor executor, db::Pool& orders, db::Pool& payments,
@@ -70,6 +75,9 @@ class OutboxArchitecture final : public Architecture {
   // stream's group has not finished (in the order a message travels, see status()).
   boost::asio::awaitable<std::size_t> count_pending();
   boost::asio::awaitable<void> poll_status();
+  // Bounds what the design keeps: purges old published outbox rows and inbox rows (a batch
+  // at a time), and trims stream entries every group has acknowledged.
+  boost::asio::awaitable<void> keep_tidy();
   std::string next_txn_id();
   SteadyTime deadline() const { return clock_.now() + options_.deadline; }
   // Something moved (a commit, a publish, an acknowledgement): a count taken across it

@@ -9,8 +9,8 @@ namespace xacoord::outbox {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-Consumer::Consumer(broker::Streams& streams, std::string stream, std::string group,
-                   Handler handler, Clock& clock, Options options)
+Consumer::Consumer(broker::Streams& streams, std::string stream, std::string group, Handler handler,
+                   Clock& clock, Options options)
     : streams_(streams),
       stream_(std::move(stream)),
       group_(std::move(group)),
@@ -48,8 +48,8 @@ asio::awaitable<void> Consumer::run() {
 
 asio::awaitable<std::vector<broker::StreamEntry>> Consumer::next_batch() {
   // Its own pending entries first: handed to it before a restart or a failed apply.
-  auto entries = co_await streams_.read(stream_, group_, options_.consumer, options_.batch,
-                                        std::nullopt, "0");
+  auto entries =
+      co_await streams_.read(stream_, group_, options_.consumer, options_.batch, std::nullopt, "0");
   if (!entries.empty()) co_return entries;
   if (clock_.now() >= next_claim_) {
     next_claim_ = clock_.now() + options_.claim_every;

@@ -13,8 +13,9 @@ OutboxMetrics::OutboxMetrics(metrics::Registry& registry)
       duplicates_(registry.counter(
           "xacoord_outbox_duplicate_deliveries_total",
           "Messages delivered again after they were applied: the inbox turned them away")),
-      parked_(registry.counter("xacoord_outbox_parked_total",
-                               "Stream entries that are no message of ours: acknowledged, logged")) {
+      parked_(
+          registry.counter("xacoord_outbox_parked_total",
+                           "Stream entries that are no message of ours: acknowledged, logged")) {
   // Every kind is scraped as 0 before it first happens.
   for (Kind k : {Kind::kCharge, Kind::kCharged, Kind::kChargeRefused, Kind::kRefund}) {
     applied_[k] = &registry.counter("xacoord_outbox_applied_total",

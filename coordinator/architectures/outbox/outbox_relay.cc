@@ -50,7 +50,8 @@ asio::awaitable<std::size_t> Relay::relay_once() {
   std::exception_ptr failure;
   std::size_t marked = 0;
   try {
-    db::Results claimed = co_await lease.session().batch(db::outbox::claim_sql(topic_, options_.batch));
+    db::Results claimed =
+        co_await lease.session().batch(db::outbox::claim_sql(topic_, options_.batch));
     std::vector<db::outbox::OutboxRow> rows = db::outbox::claimed_from(*claimed.at(2));
     if (rows.empty()) {
       std::vector<std::string> release{db::outbox::release_claim_sql()};
@@ -63,7 +64,8 @@ asio::awaitable<std::size_t> Relay::relay_once() {
     messages.reserve(rows.size());
     for (const auto& r : rows)
       messages.push_back(broker::Message{r.msg_id, r.kind, r.payload, r.created_at});
-    std::vector<broker::PublishOutcome> outcomes = co_await streams_.publish_all(stream_of, messages);
+    std::vector<broker::PublishOutcome> outcomes =
+        co_await streams_.publish_all(stream_of, messages);
     crash_point(CrashPoint::kOutboxRelayAfterPublish);
     std::vector<db::outbox::Published> published;
     std::optional<broker::BrokerError> first_error;

@@ -11,9 +11,9 @@ CoordinatorOptions outbox_options(const DbPair& pair, const harness::LocalBroker
   CoordinatorOptions options = CoordinatorOptions::for_pair(pair);
   options.node_id = node_id;
   options.extra_args = quick_recovery_flags();
-  for (const std::string& a : {std::string("--architecture"), std::string("outbox"),
-                               std::string("--broker"), broker.url(),
-                               std::string("--broker-streams"), streams})
+  for (const std::string& a :
+       {std::string("--architecture"), std::string("outbox"), std::string("--broker"), broker.url(),
+        std::string("--broker-streams"), streams})
     options.extra_args.push_back(a);
   return options;
 }
@@ -21,11 +21,14 @@ CoordinatorOptions outbox_options(const DbPair& pair, const harness::LocalBroker
 std::unique_ptr<CoordinatorProcess> start_outbox(const DbPair& pair,
                                                  const harness::LocalBroker& broker,
                                                  const std::string& node_id,
-                                                 const std::string& streams) {
+                                                 const std::string& streams,
+                                                 std::vector<std::string> extra) {
   CoordinatorOptions options = CoordinatorOptions::for_pair(pair);
   options.node_id = node_id;
-  return start_ready(options, {"--architecture", "outbox", "--broker", broker.url(),
-                               "--broker-streams", streams});
+  std::vector<std::string> args{"--architecture", "outbox",           "--broker",
+                                broker.url(),     "--broker-streams", streams};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return start_ready(options, std::move(args));
 }
 
 std::unique_ptr<harness::LocalBroker> start_test_broker(const std::string& name) {
@@ -47,9 +50,9 @@ bool wait_settled(const CoordinatorProcess& coordinator, std::chrono::millisecon
 
 std::string final_state(const DbPair& pair, std::int64_t order_id) {
   std::string state = order_status_in_db(pair, order_id);
-  auto rows = pair.connect("payments")
-                  ->query("SELECT status FROM payments WHERE order_id = " +
-                          std::to_string(order_id));
+  auto rows =
+      pair.connect("payments")
+          ->query("SELECT status FROM payments WHERE order_id = " + std::to_string(order_id));
   return state + " " + (rows.empty() ? std::string("none") : db::as_string(rows[0], 0));
 }
 

@@ -22,7 +22,8 @@ CoordinatorOptions outbox_options(const DbPair& pair, const harness::LocalBroker
 std::unique_ptr<CoordinatorProcess> start_outbox(const DbPair& pair,
                                                  const harness::LocalBroker& broker,
                                                  const std::string& node_id,
-                                                 const std::string& streams);
+                                                 const std::string& streams,
+                                                 std::vector<std::string> extra = {});
 std::unique_ptr<harness::LocalBroker> start_test_broker(const std::string& name);
 
 // Polls GET /v1/status until settled; false after `timeout`.

@@ -4,6 +4,7 @@
 // charge given back, and the 200-pair race ends as one serial order per pair, with the
 // invariants holding once settled.
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -15,13 +16,26 @@
 namespace xacoord::test {
 namespace {
 
+// What a shell command printed on stdout.
+std::string shell_output(const std::string& command) {
+  std::string out;
+  if (FILE* f = ::popen(command.c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, f))
+      out += buf;
+    ::pclose(f);
+  }
+  return out;
+}
+
 class OutboxPayCancelTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     pair_ = DbPair::shared();
     if (!pair_) return;
     broker_ = start_test_broker("outbox-pay-broker");
-    coordinator_ = start_outbox(*pair_, *broker_, node_, streams_);
+    coordinator_ =
+        start_outbox(*pair_, *broker_, node_, streams_, {"--outbox-tidy-interval", "300ms"});
   }
   static void TearDownTestSuite() {
     coordinator_.reset();
@@ -162,6 +176,25 @@ TEST_F(OutboxPayCancelTest, ChargeThatArrivesAfterTheCancelIsRefunded) {
   EXPECT_EQ(balance_in_db(*pair_, account), 10'000);
   ASSERT_TRUE(wait_settled(*coordinator_));
   EXPECT_EQ(invariant_violations(*pair_, prefix, node_), "");
+}
+
+// Housekeeping: once every group acknowledged them, the streams' entries are trimmed, so
+// Redis does not grow with every message ever sent.
+TEST_F(OutboxPayCancelTest, AcknowledgedEntriesAreTrimmed) {
+  auto c = client();
+  auto account = open_account(c, unique_name("obtr"), 10'000);
+  auto order = create_order(c, account, 300);
+  ASSERT_EQ(pay(c, order).status, 202);
+  ASSERT_TRUE(eventually_state(order, "PAID CAPTURED"));
+  ASSERT_TRUE(wait_settled(*coordinator_));
+  auto redis = [](const std::string& args) {
+    return shell_output("redis-cli -p " + std::to_string(broker_->port()) + " " + args);
+  };
+  EXPECT_TRUE(eventually([&] {
+    return redis("XLEN " + streams_ + ":to-payments") == "0\n" &&
+           redis("XLEN " + streams_ + ":to-orders") == "0\n";
+  })) << redis("XLEN " + streams_ + ":to-payments");
+  EXPECT_FALSE(has_event(coordinator_->log_text(), "outbox_housekeeping_failed", ""));
 }
 
 TEST_F(OutboxPayCancelTest, TwoHundredPayCancelPairsEndAsOneSerialOrder) {
