@@ -47,6 +47,10 @@ struct Scope {
   // Invariant 4 counts branches with xacoord's format id; with a node id, only that node's.
   std::optional<std::string> node_id;
   bool check_prepared = true;
+  // Order statuses of a transaction still running (PAYING: tcc and outbox,
+  // docs/architectures.md): such an order is not checked. The scheduled run skips them; a
+  // one-off `xacoord reconcile` of a settled system reports them as unknown.
+  std::vector<std::string> in_flight_statuses;
 };
 
 struct OrderRow {

@@ -77,6 +77,8 @@ ScheduledReconciliation::ScheduledReconciliation(db::SessionFactory& orders,
   scope_.account_prefix = options_.account_prefix;
   scope_.node_id = options_.node_id;
   scope_.check_prepared = true;
+  // Orders still being paid (tcc, outbox) are in flight, not discrepancies.
+  scope_.in_flight_statuses = {"PAYING"};
   for (db::SessionFactory* factory : {&orders, &payments}) {
     db::Timeouts timeouts = factory->timeouts();
     // A snapshot of a large table takes a while to stream; a lock wait must not.

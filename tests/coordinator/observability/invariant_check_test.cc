@@ -73,6 +73,15 @@ TEST(InvariantCheck, PreparedBranchesCountOnlyForTheNodeInScope) {
   EXPECT_TRUE(check(t, scope).ok());
 }
 
+TEST(InvariantCheck, OrdersInFlightAreSkippedOnlyWhenTheScopeSaysSo) {
+  auto t = consistent();
+  t.orders.push_back({5, "alice", 20, "PAYING"});
+  EXPECT_EQ(found(check(t)), std::vector<std::string>{"2 order:5 order with an unknown status"});
+  Scope scope;
+  scope.in_flight_statuses = {"PAYING"};
+  EXPECT_TRUE(check(t, scope).ok());
+}
+
 TEST(InvariantCheck, WithoutFundedCentsOnlyNegativeBalancesAreMoneyProblems) {
   auto t = consistent();
   t.has_funded = false;
