@@ -90,8 +90,9 @@ TEST(CompareSmoke, APlantedAnomalyInASettledSagaRunIsReportedAndFails) {
   const auto& saga = arm(r.report, "saga");
   EXPECT_FALSE(saga["kept_promise"].get<bool>());
   EXPECT_GT(saga["permanent_anomalies"].get<int>(), 0);
-  EXPECT_NE(saga["permanent_examples"].dump().find("pending order with a payment"),
-            std::string::npos)
+  EXPECT_NE(
+      saga["permanent_examples"].dump().find("cancelled order with a payment that is not refunded"),
+      std::string::npos)
       << saga["permanent_examples"].dump();
 }
 
