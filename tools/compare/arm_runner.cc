@@ -352,12 +352,15 @@ ArmResult ArmRunner::run() {
     r.throughput_locking_off_per_s = off_s > 0 ? off / off_s : 0;
   }
 
-  // The plant of the test: a paid order that loses its status behind everyone's back.
+  // The plant of the test: a refund undone behind everyone's back (every raced order ends
+  // cancelled, so a refunded payment is always there to plant on).
   auto orders_db = pair_.connect("orders");
   auto payments_db = pair_.connect("payments");
-  if (options_.plant_anomaly) {
-    orders_db->execute("UPDATE orders SET status = 'PENDING' WHERE account_id LIKE " +
-                       reconcile::like_prefix_sql(prefix()) + " AND status = 'PAID' LIMIT 1");
+  if (options_.plant_anomaly &&
+      payments_db->execute("UPDATE payments SET status = 'CAPTURED' WHERE account_id LIKE " +
+                           reconcile::like_prefix_sql(prefix()) +
+                           " AND status = 'REFUNDED' LIMIT 1") != 1) {
+    throw std::runtime_error("--plant-anomaly: no refunded payment to plant on");
   }
   // The full check: invariants 1-4 (XA RECOVER included) and the acknowledged answers.
   reconcile::Scope scope;

@@ -29,8 +29,8 @@ struct ArmOptions {
   std::vector<ArmFault> faults;  // one per slot
   std::string var_dir;           // the arm's coordinator log and stderr
   bool locking_sampler = true;
-  // Test only: after settling, one PAID order of the arm is set back to PENDING, which the
-  // final check must report (tests/tools/compare_smoke_test.cc).
+  // Test only: after settling, one REFUNDED payment of the arm is set back to CAPTURED,
+  // which the final check must report (tests/tools/compare/compare_smoke_test.cc).
   bool plant_anomaly = false;
   // Called about every 100 ms: the share of the arm done, and a caption.
   std::function<void(double, const std::string&)> progress;

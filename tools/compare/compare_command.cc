@@ -37,7 +37,7 @@ int compare_command(int argc, char** argv) {
             &quick);
   flags.add("quiet", "no progress bar", &quiet);
   flags.add("plant-anomaly",
-            "tests only: after this arm settles, set one of its PAID orders back to PENDING "
+            "tests only: after this arm settles, set one of its REFUNDED payments back to CAPTURED "
             "(the check must report it)",
             &o.plant_anomaly);
   try {

@@ -48,13 +48,13 @@ const nlohmann::json& arm(const nlohmann::json& report, const std::string& name)
 }
 
 TEST(CompareSmoke, QuickRunKeepsEveryPromiseButNaivesWhichShowsAnomalies) {
-  auto r = run_compare("--quick --seed 11 --architectures xa,saga,naive");
+  auto r = run_compare("--quick --seed 11 --architectures xa,saga,outbox,naive");
   ASSERT_TRUE(r.report.is_object()) << "no compare.json";
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.report["seed"], 11);
   for (const char* f : {"compare.md", "throughput.svg", "anomalies.svg"})
     EXPECT_TRUE(std::filesystem::exists(r.out_dir + "/" + f)) << f;
-  ASSERT_EQ(r.report["arms"].size(), 3u);
+  ASSERT_EQ(r.report["arms"].size(), 4u);
   for (const auto& a : r.report["arms"]) {
     const std::string name = a["architecture"];
     EXPECT_GT(a["throughput_per_s"].get<double>(), 10) << name;
@@ -90,8 +90,9 @@ TEST(CompareSmoke, APlantedAnomalyInASettledSagaRunIsReportedAndFails) {
   const auto& saga = arm(r.report, "saga");
   EXPECT_FALSE(saga["kept_promise"].get<bool>());
   EXPECT_GT(saga["permanent_anomalies"].get<int>(), 0);
-  EXPECT_NE(saga["permanent_examples"].dump().find("pending order with a payment"),
-            std::string::npos)
+  EXPECT_NE(
+      saga["permanent_examples"].dump().find("cancelled order with a payment that is not refunded"),
+      std::string::npos)
       << saga["permanent_examples"].dump();
 }
 
