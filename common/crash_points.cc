@@ -111,6 +111,30 @@ std::string_view name_of(CrashPoint point) {
       return "outbox_before_refund_commit";
     case CrashPoint::kOutboxAfterRefundCommit:
       return "outbox_after_refund_commit";
+    case CrashPoint::kTccBeforeTry:
+      return "tcc_before_try";
+    case CrashPoint::kTccAfterTryOrders:
+      return "tcc_after_try_orders";
+    case CrashPoint::kTccAfterTryPayments:
+      return "tcc_after_try_payments";
+    case CrashPoint::kTccAfterDecision:
+      return "tcc_after_decision";
+    case CrashPoint::kTccAfterConfirmPayments:
+      return "tcc_after_confirm_payments";
+    case CrashPoint::kTccAfterConfirmOrders:
+      return "tcc_after_confirm_orders";
+    case CrashPoint::kTccAfterCancelPayments:
+      return "tcc_after_cancel_payments";
+    case CrashPoint::kTccAfterCancelOrders:
+      return "tcc_after_cancel_orders";
+    case CrashPoint::kTccAfterRefundOrders:
+      return "tcc_after_refund_orders";
+    case CrashPoint::kTccAfterRefundPayments:
+      return "tcc_after_refund_payments";
+    case CrashPoint::kTakeoverClaimed:
+      return "takeover_claimed";
+    case CrashPoint::kTakeoverResolved:
+      return "takeover_resolved";
   }
   return "unknown";
 }
@@ -118,6 +142,7 @@ std::string_view name_of(CrashPoint point) {
 std::span<const CrashPoint> crash_points_of(std::string_view architecture) {
   if (architecture == "saga") return kSagaCrashPoints;
   if (architecture == "outbox") return kOutboxCrashPoints;
+  if (architecture == "tcc") return kTccCrashPoints;
   return kAllCrashPoints;
 }
 
@@ -132,7 +157,11 @@ void for_every_point(Visit visit) {
     visit(p);
   for (auto p : kOutboxCrashPoints)
     visit(p);
+  for (auto p : kTccCrashPoints)
+    visit(p);
   visit(CrashPoint::kStartupRecovery);  // a stall point of start-up (docs/recovery.md)
+  for (auto p : kTakeoverCrashPoints)
+    visit(p);
 }
 
 }  // namespace

@@ -53,6 +53,28 @@ enum class CrashPoint {
   kOutboxAfterCancelCommit,   // cancel (and a paid order's refund row) committed, not answered
   kOutboxBeforeRefundCommit,  // inbox row + refund sent, no COMMIT
   kOutboxAfterRefundCommit,   // refund committed, message not acknowledged
+  // The tcc architecture (docs/architectures/tcc.md, "Crash points"), in the order a pay
+  // and a cancel of a paid order reach them.
+  kTccBeforeTry,             // a pay's global transaction begun, no Try sent
+  kTccAfterTryOrders,        // orders Try committed (PAYING, tcc_global TRYING), payments not tried
+  kTccAfterTryPayments,      // both Tries committed (funds frozen), no decision recorded
+  kTccAfterDecision,         // Confirm or Cancel recorded in tcc_global, no branch told
+  kTccAfterConfirmPayments,  // payment CAPTURED, the order still PAYING
+  kTccAfterConfirmOrders,    // the order PAID, tcc_global CONFIRMED, client not answered
+  kTccAfterCancelPayments,   // frozen funds back in the balance, the order still PAYING
+  kTccAfterCancelOrders,     // the order PENDING again, tcc_global CANCELLED, client not answered
+  kTccAfterRefundOrders,     // a paid order CANCELLED with its refund's row, refund not sent
+  kTccAfterRefundPayments,   // the refund committed, its row not closed, client not answered
+
+  // The takeover of a dead node by a live one (docs/scale-out.md, "Takeover").
+  kTakeoverClaimed,   // the claim won in etcd, nothing of the dead node touched yet
+  kTakeoverResolved,  // the dead node's branches finished, the takeover not recorded
+};
+
+// The takeover's points: reached only by coordinators on etcd.
+inline constexpr CrashPoint kTakeoverCrashPoints[] = {
+    CrashPoint::kTakeoverClaimed,
+    CrashPoint::kTakeoverResolved,
 };
 
 inline constexpr CrashPoint kAllCrashPoints[] = {
@@ -78,6 +100,20 @@ inline constexpr CrashPoint kOutboxCrashPoints[] = {
     CrashPoint::kOutboxBeforeSettleCommit, CrashPoint::kOutboxAfterSettleCommit,
     CrashPoint::kOutboxAfterCancelCommit,  CrashPoint::kOutboxBeforeRefundCommit,
     CrashPoint::kOutboxAfterRefundCommit,
+};
+
+// The points only the tcc architecture reaches (same rule as kSagaCrashPoints).
+inline constexpr CrashPoint kTccCrashPoints[] = {
+    CrashPoint::kTccBeforeTry,
+    CrashPoint::kTccAfterTryOrders,
+    CrashPoint::kTccAfterTryPayments,
+    CrashPoint::kTccAfterDecision,
+    CrashPoint::kTccAfterConfirmPayments,
+    CrashPoint::kTccAfterConfirmOrders,
+    CrashPoint::kTccAfterCancelPayments,
+    CrashPoint::kTccAfterCancelOrders,
+    CrashPoint::kTccAfterRefundOrders,
+    CrashPoint::kTccAfterRefundPayments,
 };
 
 // The points the steps of `architecture` reach, in protocol order: what chaos's `crash`

@@ -6,5 +6,6 @@ namespace xacoord {
 int reconcile_command(int argc, char** argv);
 int chaos_command(int argc, char** argv);
 int bench_command(int argc, char** argv);
+int compare_command(int argc, char** argv);
 
 }  // namespace xacoord

@@ -149,6 +149,10 @@ asio::awaitable<void> TwoPhaseCommit::commit(Transaction& txn) {
   co_await commit_all(txn);
 }
 
+asio::awaitable<void> TwoPhaseCommit::step(const Transaction& txn, CrashPoint point) {
+  if (options_.at_step) co_await options_.at_step(txn, point);
+}
+
 // Phase one. Throws, after rolling everything back, if any branch fails to prepare.
 asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
   if (clock_.now() > txn.deadline()) {
@@ -158,6 +162,7 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
   txn.start_prepare();
   const auto began = clock_.now();
   crash_point(CrashPoint::kBeforePrepare);
+  co_await step(txn, CrashPoint::kBeforePrepare);
 
   std::vector<db::SessionJob> jobs;
   for (Branch& b : txn.branches()) {
@@ -199,6 +204,7 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
     std::rethrow_exception(error);
   }
   crash_point(CrashPoint::kAfterPrepareAll);
+  co_await step(txn, CrashPoint::kAfterPrepareAll);
   if (clock_.now() > txn.deadline()) {
     co_await rollback(txn, "deadline passed during prepare");
     throw DeadlineExceeded("transaction " + txn.id_text() + " passed its deadline during prepare");
@@ -217,7 +223,16 @@ asio::awaitable<void> TwoPhaseCommit::record_decision(Transaction& txn) {
   CommitDecision decision{txn.id_text(), unix_ms(clock_.wall_now()), {}};
   for (const auto& b : txn.branches())
     decision.branches.push_back({b.participant, b.xid});
-  bool recorded = co_await store_.record_commit(std::move(decision));
+  bool recorded = false;
+  try {
+    recorded = co_await store_.record_commit(std::move(decision));
+  } catch (const DecisionOutcomeUnknown& e) {
+    // Neither rollback nor commit is safe, nor any answer: stop here, branches prepared.
+    XA_CHECK(static_cast<bool>(options_.outcome_unknown),
+             "the decision store could not settle " + txn.id_text() + ": " + e.what());
+    options_.outcome_unknown(txn.id_text(), e.what());
+    XA_CHECK(false, "outcome_unknown returned for " + txn.id_text());
+  }
   metrics_.phase("decision", clock_.now() - began);
   if (!recorded) {
     // The store says it never will hold this decision: the transaction is undecided, and
@@ -227,6 +242,7 @@ asio::awaitable<void> TwoPhaseCommit::record_decision(Transaction& txn) {
   }
   txn.decide_commit(clock_.wall_now(), /*recorded=*/true);
   crash_point(CrashPoint::kAfterDecisionLogged);
+  co_await step(txn, CrashPoint::kAfterDecisionLogged);
 }
 
 // Phase two. Never fails: what cannot finish here, recovery finishes.
@@ -259,6 +275,7 @@ asio::awaitable<void> TwoPhaseCommit::commit_all(Transaction& txn) {
   }
   metrics_.phase("commit", clock_.now() - began);
   crash_point(CrashPoint::kAfterCommitAll);
+  co_await step(txn, CrashPoint::kAfterCommitAll);
   release(txn);
 }
 
@@ -362,10 +379,20 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
 
   std::vector<db::SessionJob> jobs;
   std::vector<std::size_t> indexes;
+  std::vector<std::size_t> after_their_sessions;
   for (std::size_t i = 0; i < txn.branches().size(); ++i) {
     Branch& b = txn.branches()[i];
     if (!b.started) {
       b.state = BranchState::kRolledBack;  // nothing reached its server
+      continue;
+    }
+    if (b.maybe_prepared && b.abandoned) {
+      // Its session was lost mid-batch, and the server may still be running that batch
+      // (a statement waiting for a row lock, or a batch still unread in a paused server's
+      // socket) and prepare the branch after a rollback sent now from a new connection.
+      // The phase-two retry ends that session by id first, then rolls back, and trusts
+      // XA RECOVER only once the session is gone (docs/recovery.md, "Abandoned sessions").
+      after_their_sessions.push_back(i);
       continue;
     }
     std::vector<std::string> statements;
@@ -399,6 +426,8 @@ asio::awaitable<void> TwoPhaseCommit::rollback(Transaction& txn, std::string rea
       txn.branch_done(i, BranchState::kRolledBack);  // closing the session rolls it back
     }
   }
+  for (std::size_t i : after_their_sessions)
+    handoff_.finish_later(txn.shared_from_this(), i);
   metrics_.phase("rollback", clock_.now() - began);
   release(txn);
 }

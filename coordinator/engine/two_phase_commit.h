@@ -28,6 +28,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "common/clock.h"
+#include "common/crash_points.h"
 #include "common/errors.h"
 #include "coordinator/engine/transaction.h"
 #include "coordinator/engine/transaction_table.h"
@@ -63,6 +64,15 @@ class TwoPhaseCommit {
     // recently enough (coordinator/recovery/node_fence.h). A transaction that cannot
     // decide is rolled back before its decision.
     std::function<bool()> may_decide = [] { return true; };
+    // The store could not tell whether the commit decision of `txn_id` is durable
+    // (DecisionOutcomeUnknown): the branches must stay prepared and no client may hear an
+    // outcome. Must not return: the coordinator stops, and whoever resolves its branches
+    // next reads the store (docs/scale-out.md, "Cut off from etcd"). The file store never
+    // gets here.
+    std::function<void(const std::string& txn_id, const std::string& why)> outcome_unknown;
+    // Awaited at the protocol's steps (before prepare, all prepared, decision logged, all
+    // committed) when set: the demo's slowed pay waits there (coordinator/demo/demo.h).
+    std::function<boost::asio::awaitable<void>(const Transaction&, CrashPoint)> at_step;
   };
 
   TwoPhaseCommit(TransactionTable& table, DecisionStore& store, PhaseTwoHandoff& handoff,
@@ -83,6 +93,7 @@ class TwoPhaseCommit {
 
  private:
   boost::asio::awaitable<void> prepare_all(Transaction& txn);
+  boost::asio::awaitable<void> step(const Transaction& txn, CrashPoint point);
   boost::asio::awaitable<void> record_decision(Transaction& txn);
   boost::asio::awaitable<void> commit_all(Transaction& txn);
   boost::asio::awaitable<void> commit_one_phase(Transaction& txn);

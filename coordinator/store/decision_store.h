@@ -14,6 +14,8 @@
 //    (a node that lost the ownership of its id, a store it cannot reach and whose answer
 //    it could settle as "absent"). The transaction is then undecided: roll it back. The
 //    file store never answers false: a failed fsync aborts the process (STYLE.md).
+//  - record_commit may throw DecisionOutcomeUnknown (never the file store): neither of the
+//    above can be told; nothing may be rolled back.
 //  - record_finished needs no wait: a lost FINISHED only means recovery commits an
 //    already committed branch again, which the servers answer with XAER_NOTA.
 //  - load() returns every open decision and operator decision of this node as durable now.
@@ -22,6 +24,7 @@
 #include <utility>  // before Asio: boost/asio/awaitable.hpp uses std::exchange
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -31,6 +34,14 @@
 #include "protocol/log_record.h"
 
 namespace xacoord {
+
+// record_commit could tell neither "recorded" nor "never will be" (a replicated store it
+// lost touch with mid-write). The decision may be durable, so the branches must stay
+// prepared: whoever resolves them next reads the store (docs/scale-out.md).
+class DecisionOutcomeUnknown : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class DecisionStore {
  public:

@@ -79,8 +79,9 @@ TEST(FaultSchedule, OutboxAddsItsPointsAndKillBroker) {
   auto menu = parse_menu("all", "outbox");
   EXPECT_EQ(menu.size(), std::size(kOutboxCrashPoints) + 1 + 4 * 2 + 1);
   EXPECT_EQ(menu.back().name(), "kill-broker");
-  for (const auto& f : parse_menu("all", "saga"))
+  for (const auto& f : parse_menu("all", "saga")) {
     EXPECT_NE(f.name(), "kill-broker");
+  }
   EXPECT_EQ(parse_menu("kill-broker").at(0).kind, FaultKind::kKillBroker);
   EXPECT_EQ(parse_menu("crash:outbox_relay_after_publish", "outbox").size(), 1u);
   for (const auto& f : make_schedule(7, 40, menu, std::chrono::milliseconds(4000))) {
@@ -88,6 +89,17 @@ TEST(FaultSchedule, OutboxAddsItsPointsAndKillBroker) {
       EXPECT_GE(f.length.count(), 300);
     }
   }
+}
+
+TEST(FaultSchedule, CrashDrawsTheTccPointsForTcc) {
+  std::set<std::string> tcc;
+  for (const auto& f : parse_menu("crash", "tcc"))
+    tcc.insert(f.name());
+  ASSERT_EQ(tcc.size(), std::size(kTccCrashPoints));
+  for (auto p : kTccCrashPoints)
+    EXPECT_TRUE(tcc.contains("crash:" + std::string(name_of(p))));
+  EXPECT_FALSE(tcc.contains("crash:saga_after_step1"));
+  EXPECT_EQ(parse_menu("crash:tcc_after_decision").size(), 1u);
 }
 
 }  // namespace

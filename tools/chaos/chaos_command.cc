@@ -32,7 +32,7 @@ int chaos_command(int argc, char** argv) {
             "directory for the databases and the coordinator's log (default: a new temp dir)",
             &o.var_dir);
   flags.add("architecture",
-            "the design the coordinator runs: xa (default), saga, outbox (chaos starts its own "
+            "the design the coordinator runs: xa (default), tcc, saga, outbox (chaos starts its own "
             "Redis; `all` adds kill-broker), or naive, the baseline the checks must catch "
             "(docs/architectures.md); `crash` draws its crash points",
             &o.architecture);

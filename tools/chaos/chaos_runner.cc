@@ -11,6 +11,7 @@
 #include "protocol/txn_id.h"
 #include "tools/chaos/coordinator_events.h"
 #include "tools/chaos/fault_actions.h"
+#include "tools/chaos/final_state.h"
 #include "tools/chaos/in_flight.h"
 #include "tools/reconcile/reconcile.h"
 #include "tools/report/progress_bar.h"
@@ -377,22 +378,7 @@ void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<w
     run.result.discrepancies.push_back(
         {"invariant " + std::to_string(d.invariant) + ": " + d.problem, d.facts});
   }
-  std::map<std::int64_t, FinalOrder> final_state;
-  for (const auto& row :
-       orders_db
-           ->query("SELECT order_id, status FROM orders WHERE account_id LIKE '" + prefix + "%'")
-           .rows) {
-    final_state[db::as_int(row, 0)].status = db::as_string(row, 1);
-  }
-  for (const auto& row :
-       payments_db
-           ->query("SELECT order_id, status, txn_id FROM payments WHERE account_id LIKE '" +
-                   prefix + "%'")
-           .rows) {
-    auto& f = final_state[db::as_int(row, 0)];
-    f.payment = db::as_string(row, 1);
-    f.payment_txn = row[2];
-  }
+  auto final_state = read_final_state(*orders_db, *payments_db, prefix);
   for (const auto& [order_id, f] : final_state) {
     if (f.payment) ++run.result.pays_committed;
     if (f.payment == "REFUNDED") ++run.result.refunds_committed;

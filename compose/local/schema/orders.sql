@@ -89,3 +89,44 @@ CREATE TABLE IF NOT EXISTS saga_log (
   updated_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   KEY saga_log_open (node_id, state, saga_id)        -- recovery's scan for open sagas
 ) ENGINE = InnoDB;
+
+-- The `tcc` architecture (docs/architectures/tcc.md). Its Try moves an order PENDING ->
+-- PAYING; the status check above predates it and is widened here, idempotently, so data
+-- dirs made before it get the new status too.
+ALTER TABLE orders DROP CONSTRAINT IF EXISTS order_status_known,
+  ADD CONSTRAINT order_status_known CHECK (status IN ('PENDING', 'PAYING', 'PAID', 'CANCELLED'));
+
+-- One row per TCC global transaction, inserted by the orders branch's Try in the same local
+-- transaction as PENDING -> PAYING (a refund's, by the cancel of the paid order): it exists
+-- exactly when something may need undoing or finishing. Its state is the decision; moving
+-- it TRYING -> CONFIRMING or CANCELLING locks this row (after the order's), so a pay and a
+-- cancel of one order decide one after the other.
+CREATE TABLE IF NOT EXISTS tcc_global (
+  gid          VARCHAR(64)    NOT NULL PRIMARY KEY,  -- the txn_id the client is answered
+  node_id      VARCHAR(16)    NOT NULL,              -- the coordinator that drives it
+  kind         VARCHAR(16)    NOT NULL,              -- pay | refund
+  order_id     BIGINT         NOT NULL,
+  account_id   VARCHAR(64)    NOT NULL,
+  amount_cents BIGINT         NOT NULL,
+  state        VARCHAR(16)    NOT NULL,  -- TRYING | CONFIRMING | CANCELLING | CONFIRMED | CANCELLED
+  idem_key     VARBINARY(128) NULL DEFAULT NULL,     -- a pay's Idempotency-Key: Confirm stores its answer
+  fingerprint  CHAR(16)       NULL DEFAULT NULL,
+  created_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  updated_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+  KEY tcc_global_open (node_id, state, gid)          -- recovery's scan for open transactions
+) ENGINE = InnoDB;
+
+-- The barrier of every TCC branch step in this database, inserted in the step's own local
+-- transaction: a row (gid, branch, op) says that step committed. A Cancel also inserts the
+-- Try's row, with reason 'cancel': if that goes in, the Try never ran (null compensation)
+-- and can no longer run (its own insert finds the row: no hanging). The same table is in
+-- xa_payments.
+CREATE TABLE IF NOT EXISTS tcc_barrier (
+  gid        VARCHAR(64)  NOT NULL,
+  branch     VARCHAR(16)  NOT NULL,   -- orders | payments
+  op         VARCHAR(16)  NOT NULL,   -- try | confirm | cancel
+  reason     VARCHAR(16)  NOT NULL,   -- the op that inserted the row
+  created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (gid, branch, op),
+  KEY tcc_barrier_by_age (created_at)
+) ENGINE = InnoDB;

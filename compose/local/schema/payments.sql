@@ -91,3 +91,28 @@ CREATE TABLE IF NOT EXISTS saga_log (
   updated_at   TIMESTAMP(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
   KEY saga_log_open (node_id, state, saga_id)        -- recovery's scan for open sagas
 ) ENGINE = InnoDB;
+
+-- The `tcc` architecture (docs/architectures/tcc.md): funds a Try moved from the balance,
+-- held until Confirm turns them into a CAPTURED payment or Cancel credits them back. Empty
+-- once settled.
+CREATE TABLE IF NOT EXISTS tcc_frozen (
+  gid          VARCHAR(64)  NOT NULL PRIMARY KEY,
+  order_id     BIGINT       NOT NULL,
+  account_id   VARCHAR(64)  NOT NULL,
+  amount_cents BIGINT       NOT NULL,
+  created_at   TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  UNIQUE KEY tcc_frozen_order (order_id),
+  -- An unknown account fails the Try inside the server, as a capture fails.
+  CONSTRAINT tcc_frozen_account_exists FOREIGN KEY (account_id) REFERENCES accounts (account_id)
+) ENGINE = InnoDB;
+
+-- The same barrier table as in xa_orders (see there).
+CREATE TABLE IF NOT EXISTS tcc_barrier (
+  gid        VARCHAR(64)  NOT NULL,
+  branch     VARCHAR(16)  NOT NULL,
+  op         VARCHAR(16)  NOT NULL,
+  reason     VARCHAR(16)  NOT NULL,
+  created_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (gid, branch, op),
+  KEY tcc_barrier_by_age (created_at)
+) ENGINE = InnoDB;

@@ -29,6 +29,10 @@ std::string KeyLayout::takeover(std::string_view node_id) const {
   return root_ + "/takeovers/" + std::string(node_id);
 }
 
+std::string KeyLayout::taken_over(std::string_view node_id) const {
+  return taken_over_all() + std::string(node_id);
+}
+
 std::string KeyLayout::txn_of(std::string_view node_id, std::string_view key) const {
   std::string prefix = decisions(node_id);
   if (key.size() <= prefix.size() || key.substr(0, prefix.size()) != prefix) return {};

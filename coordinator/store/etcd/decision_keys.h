@@ -4,7 +4,9 @@
 //   <root>/nodes/<node>                 the node's registration, bound to its owner's lease
 //   <root>/epochs/<node>                the node's epoch counter, decimal
 //   <root>/decisions/<node>/<txn id>    one transaction's outcome, as below
-//   <root>/takeovers/<node>             a live node taking over a dead one (reserved)
+//   <root>/takeovers/<node>             a live node taking over a dead one: its claim,
+//                                       bound to the taker's lease
+//   <root>/taken-over/<node>            the epoch of the node's last run taken over
 //
 // A decision key holds one byte of kind, then the decision log's own payload encoding
 // (protocol/log_record.h) where there is one:
@@ -34,6 +36,12 @@ class KeyLayout {
   std::string decisions(std::string_view node_id) const;  // the prefix, ending in '/'
   std::string decision(std::string_view node_id, std::string_view txn_id) const;
   std::string takeover(std::string_view node_id) const;
+  // The last takeover of the node that finished: the epoch it covered (takeover_claims.h).
+  std::string taken_over(std::string_view node_id) const;
+  // Prefixes, ending in '/', of every node's registration, epoch and finished takeover.
+  std::string nodes() const { return root_ + "/nodes/"; }
+  std::string epochs() const { return root_ + "/epochs/"; }
+  std::string taken_over_all() const { return root_ + "/taken-over/"; }
   // The txn id of a key under decisions(node_id); empty if the key is not one.
   std::string txn_of(std::string_view node_id, std::string_view key) const;
 

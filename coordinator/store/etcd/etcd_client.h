@@ -103,6 +103,7 @@ class Client {
   boost::asio::awaitable<MemberStatus> status(std::size_t member, Deadline deadline = {});
 
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
+  boost::asio::any_io_executor executor() const { return executor_; }
   // The member the next call goes to first.
   std::size_t preferred() const { return preferred_; }
   const ClientStats& stats() const { return stats_; }

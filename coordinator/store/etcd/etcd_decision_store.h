@@ -45,9 +45,9 @@
 namespace xacoord::etcd {
 
 // Neither recorded nor refused, as far as this coordinator can tell.
-class DecisionUnsettled : public std::runtime_error {
+class DecisionUnsettled : public DecisionOutcomeUnknown {
  public:
-  using std::runtime_error::runtime_error;
+  using DecisionOutcomeUnknown::DecisionOutcomeUnknown;
 };
 
 struct EtcdStoreOptions {

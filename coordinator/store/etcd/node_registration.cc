@@ -1,5 +1,7 @@
 #include "coordinator/store/etcd/node_registration.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -51,6 +53,7 @@ asio::awaitable<std::unique_ptr<NodeRegistration>> NodeRegistration::acquire(
   auto give_up = Clock::now() + reg->options_.wait_for_previous;
   auto renewed = Clock::now();
   bool evicted = false;
+  std::optional<Clock::time_point> blocked_since;
   std::string refusal;
   while (true) {
     // While waiting for a predecessor's lease to expire, keep our own alive.
@@ -62,8 +65,11 @@ asio::awaitable<std::unique_ptr<NodeRegistration>> NodeRegistration::acquire(
     }
     TxnRequest t;
     t.compare.push_back(Compare::absent(reg->key_));
+    const bool blockable = !reg->options_.blocked_by.empty();
+    if (blockable) t.compare.push_back(Compare::absent(reg->options_.blocked_by));
     t.success.push_back(put(reg->key_, reg->options_.description, reg->lease_));
     t.failure.push_back(get(reg->key_));
+    if (blockable) t.failure.push_back(get(reg->options_.blocked_by));
     std::optional<TxnResult> r;
     std::optional<EtcdError> failed;
     try {
@@ -93,6 +99,21 @@ asio::awaitable<std::unique_ptr<NodeRegistration>> NodeRegistration::acquire(
       break;
     }
     const auto& existing = std::get<RangeResult>(r->responses.at(0));
+    if (existing.kvs.empty() && blockable) {
+      // Only the blocker is there: a takeover of this id's previous run is under way.
+      const auto& blocker = std::get<RangeResult>(r->responses.at(1));
+      if (!blocked_since) blocked_since = Clock::now();
+      if (Clock::now() - *blocked_since >= reg->options_.wait_for_blocker) {
+        co_await client.lease_revoke(reg->lease_);
+        throw NodeOwned("node id " + reg->node_id_ + " is being taken over (" +
+                        reg->options_.blocked_by + ": " +
+                        (blocker.kvs.empty() ? std::string("?") : blocker.kvs[0].value) +
+                        ") and the takeover did not finish in time");
+      }
+      give_up = std::max(give_up, Clock::now() + reg->options_.poll_interval);
+      co_await sleep_on(reg->state_->wake, reg->options_.poll_interval);
+      continue;
+    }
     if (!existing.kvs.empty() && reg->options_.evict_previous && existing.kvs[0].lease != 0 &&
         !evicted) {
       // The caller knows the previous owner is dead: end its lease now (its writes are

@@ -45,6 +45,12 @@ struct RegistrationOptions {
   // once instead of waiting for it to expire. A live owner evicted by mistake is only
   // fenced off (its writes fail), never doubled.
   bool evict_previous = false;
+  // A key whose presence keeps the id from being registered: the claim of a live node
+  // taking over this id's dead run (takeover_claims.h). The registration's put compares it
+  // absent, so a takeover and a new run of the id never overlap; while it is present,
+  // acquire() waits for it to go, up to wait_for_blocker, then refuses.
+  std::string blocked_by;
+  std::chrono::milliseconds wait_for_blocker{120'000};
   // Stored as the key's value, for operators (who holds the id, since when).
   std::string description;
 };

@@ -287,6 +287,25 @@ TEST_F(RecoveryTest, ABufferedPrepareOfAnAbandonedSessionIsEndedBeforeXaRecoverI
   EXPECT_EQ(txn->state(), TxnState::kAborted);
 }
 
+// The same, with the pause earlier in the branch's batch: the server holds the debit
+// (waiting for the account's row lock, or paused), the client gives up, and when the
+// server goes on it runs the rest of the batch, XA PREPARE included. Found by the long
+// chaos run (docs/reliability.md, "Bugs the runs found").
+TEST_F(RecoveryTest, ABatchAnAbandonedSessionStillRunsIsEndedBeforeTheRollbackIsTrusted) {
+  FakeCoordinator& c = world_.start();
+  recover(c);
+  world_.payments.time_out_next("UPDATE accounts");
+  std::shared_ptr<Transaction> txn;
+  auto paid = world_.spawn(pay(c, &txn));
+  world_.advance(seconds(3));
+  ASSERT_TRUE(paid->done);
+  world_.payments.release();  // the server goes on with the batch
+  world_.advance(seconds(3));
+  EXPECT_TRUE(world_.payments.prepared().empty()) << "a prepared branch nobody will finish";
+  EXPECT_TRUE(world_.orders.prepared().empty());
+  EXPECT_EQ(txn->state(), TxnState::kAborted);
+}
+
 // Issue 13, finding 1: a forced decision must be atomic with respect to the orphan scan,
 // start-up recovery and other forces (docs/model.md, "The fixed force").
 TEST_F(RecoveryTest, AForcedCommitRacingTheOrphanScanNeverSplitsTheTransaction) {
