@@ -92,6 +92,7 @@ std::vector<SlotFault> make_compare_schedule(std::uint64_t seed, int slots,
       case SlotFault::Kind::kChaos:
         switch (s.fault.kind) {
           case chaos::FaultKind::kKillDatabase:
+          case chaos::FaultKind::kKillBroker:  // compare draws its own (SlotFault), never here
             s.fault.length = milliseconds(between(300, 1500));
             break;
           // Longer than the coordinator's read timeout (2 s), so sessions time out.
