@@ -18,7 +18,8 @@ constexpr const char* kUsage =
     "  chaos       fault-injection runs with their own databases, and a report\n"
     "  bench       xacoord against the XA floor and non-atomic commits, side by side\n"
     "  compare     every architecture under the same race and faults, checked, side by side\n"
-    "Run `xacoord COMMAND --help` for a command's flags.\n";
+    "Run `xacoord COMMAND --help` for a command's flags, defaults and environment variables;\n"
+    "`xacoord --version` for the version. Exit codes: docs/operations.md, \"Exit codes\".\n";
 
 }  // namespace
 
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string command = argv[1];
+  if (command == "--version" || command == "version") {
+    std::printf("xacoord %s\n", XACOORD_VERSION);
+    return 0;
+  }
   if (command == "serve") return xacoord::serve_command(argc, argv);
   if (command == "demo") return xacoord::demo_command(argc, argv);
   if (command == "txn") return xacoord::txn_command(argc, argv);
@@ -36,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "chaos") return xacoord::chaos_command(argc, argv);
   if (command == "bench") return xacoord::bench_command(argc, argv);
   if (command == "compare") return xacoord::compare_command(argc, argv);
-  std::fprintf(stderr, "xacoord: unknown command '%s'\n%s", command.c_str(), kUsage);
+  std::fprintf(stderr, "xacoord: unknown %s '%s'\n%s",
+               command.starts_with("-") ? "flag" : "command", command.c_str(), kUsage);
   return 2;
 }

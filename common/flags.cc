@@ -1,6 +1,7 @@
 #include "common/flags.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 
 namespace xacoord {
@@ -81,20 +82,32 @@ const Flags::Flag* Flags::find(const std::string& name) const {
   return nullptr;
 }
 
+std::string Flags::env_name(const std::string& flag) const {
+  std::string env = env_prefix_;
+  for (char c : flag)
+    env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
 std::vector<std::string> Flags::parse(int argc, char** argv, int first) {
+  // Help first: a bad variable in the environment must not hide it.
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage().c_str(), stdout);
+      std::fflush(stdout);
+      std::exit(0);
+    }
+  }
   if (!env_prefix_.empty()) {
     for (const auto& f : flags_) {
-      std::string env = env_prefix_;
-      for (char c : f.name)
-        env.push_back(c == '-' ? '_'
-                               : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-      if (const char* v = std::getenv(env.c_str()); v && *v) f.set(v);
+      if (const char* v = std::getenv(env_name(f.name).c_str()); v && *v) f.set(v);
     }
   }
   std::vector<std::string> positional;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") throw UsageError(usage());
     if (!arg.starts_with("--")) {
       positional.push_back(arg);
       continue;
@@ -120,9 +133,12 @@ std::vector<std::string> Flags::parse(int argc, char** argv, int first) {
 std::string Flags::usage() const {
   std::string out = "usage: " + usage_line_ + "\n";
   for (const auto& f : flags_) {
-    out += "  --" + f.name + (f.is_bool ? "" : " VALUE") + "\n      " + f.help +
+    out += "  --" + f.name + (f.is_bool ? "" : " VALUE") +
+           (env_prefix_.empty() ? "" : "   [env " + env_name(f.name) + "]") + "\n      " + f.help +
            " (default: " + (f.default_text.empty() ? "none" : f.default_text) + ")\n";
   }
+  out += "  --help\n      print this and exit 0\n";
+  if (!epilogue_.empty()) out += epilogue_ + (epilogue_.ends_with('\n') ? "" : "\n");
   return out;
 }
 

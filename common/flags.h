@@ -30,10 +30,18 @@ class Flags {
            std::int64_t max);
   void add(const std::string& name, const std::string& help, std::chrono::milliseconds* value);
 
-  // Parses argv[first..]; returns the positional arguments. "--help" throws UsageError
-  // with the usage text.
+  // Text printed after the flags in the usage: environment variables that are not flags,
+  // the subcommands, where the docs are.
+  void set_epilogue(std::string text) { epilogue_ = std::move(text); }
+
+  // Parses argv[first..]; returns the positional arguments. "--help" (or "-h") anywhere
+  // prints the usage on stdout and exits 0, before anything else is read (the convention
+  // every command keeps: docs/operations.md, "Exit codes").
   std::vector<std::string> parse(int argc, char** argv, int first);
+  // The flags, each with its default and, with an environment prefix, its variable.
   std::string usage() const;
+  // The variable a flag reads: <PREFIX><NAME>, upper case, '-' as '_'.
+  std::string env_name(const std::string& flag) const;
 
  private:
   struct Flag {
@@ -47,6 +55,7 @@ class Flags {
 
   std::string usage_line_;
   std::string env_prefix_;
+  std::string epilogue_;
   std::vector<Flag> flags_;
 };
 

@@ -135,6 +135,19 @@ TransactionQuery TransactionQuery::parse(const std::map<std::string, std::string
     }
     out.limit = v;
   }
+  if (auto k = query.find("kind"); k != query.end()) {
+    if (k->second != "pay" && k->second != "cancel" && k->second != "recovered")
+      reject("kind must be pay, cancel or recovered");
+    out.kind = k->second;
+  }
+  if (auto o = query.find("order_id"); o != query.end()) {
+    std::int64_t v = 0;
+    const auto& text = o->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1)
+      reject("order_id must be a positive integer");
+    out.order_id = v;
+  }
   return out;
 }
 
@@ -192,13 +205,18 @@ json to_json(const CancelResult& r) {
 json to_json(const TransactionView& t) {
   json branches = json::array();
   for (const auto& b : t.branches) {
-    branches.push_back({{"participant", b.participant}, {"xid", b.xid}, {"state", b.state}});
+    branches.push_back({{"participant", b.participant},
+                        {"xid", b.xid},
+                        {"state", b.state},
+                        {"attempts", b.attempts},
+                        {"last_error", b.last_error ? json(*b.last_error) : json(nullptr)}});
   }
   json j{{"txn_id", t.txn_id},   {"state", t.state},           {"kind", t.kind},
          {"branches", branches}, {"started_at", t.started_at}, {"decided_at", nullptr}};
   if (t.order_id) j["order_id"] = *t.order_id;
   if (t.decided_at) j["decided_at"] = *t.decided_at;
   if (t.error) j["error"] = *t.error;
+  if (!t.architecture.empty()) j["architecture"] = t.architecture;
   return j;
 }
 

@@ -43,6 +43,8 @@ struct TransactionQuery {
   bool in_doubt = false;
   std::optional<TxnState> state;
   std::size_t limit = kDefaultListLimit;
+  std::optional<std::string> kind;       // pay | cancel | recovered
+  std::optional<std::int64_t> order_id;  // the order it ran for
   static TransactionQuery parse(const std::map<std::string, std::string>& query);
 };
 
@@ -96,6 +98,8 @@ struct BranchView {
   std::string participant;
   std::string xid;
   std::string state;
+  int attempts = 0;                       // phase-two statements recovery sent for it
+  std::optional<std::string> last_error;  // the last failure on it, if any
 };
 
 struct TransactionView {
@@ -107,6 +111,7 @@ struct TransactionView {
   std::string started_at;                 // RFC 3339, UTC
   std::optional<std::string> decided_at;  // when the outcome was fixed
   std::optional<std::string> error;       // why it aborted, when it did
+  std::string architecture;               // the design that ran it (contract §6)
 };
 
 nlohmann::json to_json(const Account& a);

@@ -16,7 +16,7 @@ std::string Problem::to_json() const {
 namespace problems {
 namespace {
 
-constexpr std::array<Kind, 16> kCatalogue{{
+constexpr std::array<Kind, 17> kCatalogue{{
     {"invalid-request", 400, "Invalid request"},
     {"unauthorized", 401, "Unauthorized"},
     {"not-found", 404, "Not found"},
@@ -25,6 +25,7 @@ constexpr std::array<Kind, 16> kCatalogue{{
     {"account-exists", 409, "Account exists"},
     {"order-not-payable", 409, "Order not payable"},
     {"force-refused", 409, "Forced decision refused"},
+    {"demo-busy", 409, "Demo run in progress"},
     {"payload-too-large", 413, "Payload too large"},
     {"unsupported-media-type", 415, "Unsupported media type"},
     {"insufficient-funds", 422, "Insufficient funds"},
@@ -78,6 +79,10 @@ Problem account_exists(std::string detail) {
 Problem order_not_payable(std::string detail) {
   return make("order-not-payable", std::move(detail));
 }
+Problem demo_busy(std::string detail) {
+  return make("demo-busy", std::move(detail));
+}
+
 Problem force_refused(std::string detail) {
   return make("force-refused", std::move(detail));
 }

@@ -63,6 +63,7 @@ Problem method_not_allowed(std::string detail);
 Problem account_exists(std::string detail);
 Problem order_not_payable(std::string detail);
 Problem force_refused(std::string detail);
+Problem demo_busy(std::string detail);  // serve --demo: another demo run is going
 // 413: the body is over 64 KiB.
 Problem payload_too_large(std::string detail);
 // 415: a JSON body sent with another Content-Type.

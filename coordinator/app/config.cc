@@ -47,9 +47,18 @@ void ServeConfig::add_flags(Flags& f) {
         "acknowledged stream entries are removed",
         &outbox_tidy_interval);
   f.add("admin-token", "bearer token for the admin routes; without one they are off", &admin_token);
+  f.add("demo",
+        "serve the dashboard cards' demo runs (POST /v1/demo/...: they open demo accounts and "
+        "orders, and start child coordinators); off by default, on in make run; "
+        "docs/dashboard.md",
+        &demo);
   f.add("txn-history", "finished transactions kept for GET /v1/transactions (~1.5 KB each)",
         &txn_history, 0, 10'000'000);
   f.add("pool-size", "sessions per database = transactions in flight", &pool_size, 1, 4096);
+  f.add("db-client",
+        "how sessions talk to the databases: async (libmariadb non-blocking on the event loop, "
+        "the default) or lanes (Connector/C++ on a thread per session); docs/performance.md",
+        &db_client);
   f.add("deadline", "time a transaction may take to reach its decision", &deadline);
   f.add("lock-wait-seconds", "session innodb_lock_wait_timeout", &lock_wait_seconds, 1, 3600);
   f.add("connect-timeout-seconds", "database connect timeout", &connect_timeout_seconds, 1, 600);
@@ -76,6 +85,13 @@ void ServeConfig::add_flags(Flags& f) {
   f.add("max-connections", "concurrent HTTP connections", &max_connections, 1, 100000);
   f.add("segment-bytes", "decision log segment size before rotation", &segment_bytes, 4096,
         1LL << 32);
+  f.add("reconcile-every",
+        "run the invariant check in the background this often, e.g. 10m (0: off); "
+        "docs/operations.md, \"Scheduled reconciliation\"",
+        &reconcile_every);
+  f.add("reconcile-account-prefix",
+        "the scheduled check covers only accounts whose id starts with this (empty: all)",
+        &reconcile_account_prefix);
 }
 
 void ServeConfig::finish() {
@@ -121,6 +137,8 @@ void ServeConfig::finish() {
       broker_streams.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                        "0123456789_.-") != std::string::npos)
     throw UsageError("--broker-streams must be 1-40 of [A-Za-z0-9_.-]");
+  if (db_client != "async" && db_client != "lanes")
+    throw UsageError("--db-client must be async or lanes (got '" + db_client + "')");
   if (deadline.count() <= 0) throw UsageError("--deadline must be positive");
   if (outbox_tidy_interval.count() <= 0)
     throw UsageError("--outbox-tidy-interval must be positive");
@@ -129,6 +147,9 @@ void ServeConfig::finish() {
   if (idempotency_retention < std::chrono::seconds(1))
     throw UsageError("--idempotency-retention must be at least 1s");
   if (http_read_timeout.count() <= 0) throw UsageError("--http-read-timeout must be positive");
+  // Each run reads both databases whole: a tighter loop would be a load of its own.
+  if (reconcile_every.count() != 0 && reconcile_every < std::chrono::milliseconds(100))
+    throw UsageError("--reconcile-every must be 0 (off) or at least 100ms");
 }
 
 }  // namespace xacoord

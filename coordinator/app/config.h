@@ -30,8 +30,12 @@ struct ServeConfig {
   std::string broker = "redis://127.0.0.1:6390";           // outbox only (docs/broker.md)
   std::string broker_streams = "xacoord";                  // outbox: the streams' name prefix
   std::chrono::milliseconds outbox_tidy_interval{60'000};  // outbox: purges and stream trims
+  bool demo = false;  // the dashboard cards' demo routes (docs/dashboard.md)
 
   std::int64_t pool_size = 128;
+  // async: libmariadb's non-blocking API on the io_context; lanes: Connector/C++ on a
+  // thread per session (docs/performance.md).
+  std::string db_client = "async";
   std::int64_t txn_history = 10'000;
   std::chrono::milliseconds deadline{10'000};
   std::int64_t lock_wait_seconds = 5;
@@ -49,6 +53,9 @@ struct ServeConfig {
   std::chrono::milliseconds shutdown_grace{15'000};
   std::int64_t max_connections = 1024;
   std::int64_t segment_bytes = 4 << 20;
+  // The invariant check in the background (docs/operations.md, "Scheduled reconciliation").
+  std::chrono::milliseconds reconcile_every{0};  // 0: off
+  std::string reconcile_account_prefix;
 
   // Registers every field on `flags`.
   void add_flags(Flags& flags);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include <boost/asio/co_spawn.hpp>
@@ -15,10 +16,13 @@
 #include "coordinator/architectures/saga/saga_architecture.h"
 #include "coordinator/architectures/tcc/tcc_architecture.h"
 #include "coordinator/architectures/xa/xa_architecture.h"
+#include "coordinator/demo/demo.h"
 #include "coordinator/http/api_routes.h"
 #include "coordinator/http/dashboard_routes.h"
 #include "coordinator/observability/event_log.h"
 #include "coordinator/store/file_decision_store.h"
+#include "participants/async_session.h"
+#include "participants/lane_session.h"
 
 namespace xacoord {
 
@@ -54,10 +58,16 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   // Every session registers itself on its server under this node and run, so a later
   // start of the node can end the sessions a dead run left (participants/server_session.h).
   const db::SessionOwner owner{config_.node_id, run_token()};
-  orders_sessions_ = std::make_unique<db::LaneSessionFactory>(
-      "orders", db::Endpoint::parse(config_.orders), timeouts, owner);
-  payments_sessions_ = std::make_unique<db::LaneSessionFactory>(
-      "payments", db::Endpoint::parse(config_.payments), timeouts, owner);
+  auto sessions = [&](const char* participant,
+                      const std::string& url) -> std::unique_ptr<db::SessionFactory> {
+    if (config_.db_client == "lanes")
+      return std::make_unique<db::LaneSessionFactory>(participant, db::Endpoint::parse(url),
+                                                      timeouts, owner);
+    return std::make_unique<db::AsyncSessionFactory>(participant, db::Endpoint::parse(url),
+                                                     timeouts, owner);
+  };
+  orders_sessions_ = sessions("orders", config_.orders);
+  payments_sessions_ = sessions("payments", config_.payments);
   orders_ = std::make_unique<db::Pool>(io_.get_executor(), *orders_sessions_, size, clock_);
   payments_ = std::make_unique<db::Pool>(io_.get_executor(), *payments_sessions_, size, clock_);
   std::vector<db::Pool*> participants{orders_.get(), payments_.get()};
@@ -89,10 +99,24 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
     std::fflush(stderr);
     std::_Exit(1);
   };
+  if (config_.demo) {
+    // The slowed pay of the demo waits at each step (coordinator/demo/demo.h).
+    engine.at_step = [this](const Transaction& txn, CrashPoint point) -> asio::awaitable<void> {
+      if (demo_) co_await demo_->at_step(txn, point);
+    };
+  }
   engine_ = std::make_unique<TwoPhaseCommit>(*txns_, *store_, resolver_->handoff(), metrics_,
                                              clock_, engine);
 
   health_ = std::make_unique<HealthMonitor>(participants, config_.health_interval);
+  if (config_.reconcile_every.count() > 0) {
+    ScheduledReconciliation::Options reconcile;
+    reconcile.every = config_.reconcile_every;
+    reconcile.node_id = config_.node_id;
+    reconcile.account_prefix = config_.reconcile_account_prefix;
+    reconciliation_ = std::make_unique<ScheduledReconciliation>(
+        *orders_sessions_, *payments_sessions_, registry_, reconcile);
+  }
   NodeFence::Options fence;
   fence.node_id = config_.node_id;
   fence.run = owner.run;
@@ -118,11 +142,25 @@ Coordinator::Coordinator(ServeConfig config) : config_(std::move(config)) {
   service_ = std::make_unique<OrderService>(*architecture_, *orders_, *payments_, *health_, service,
                                             clock_);
 
-  http::add_api_routes(router_,
-                       http::ApiContext{*service_, *txns_, *resolver_, *health_, registry_,
-                                        [this] { return recovered_; }, [this] { return stopping_; },
-                                        config_.admin_token, config_.node_id});
+  http::ApiContext api{*service_,
+                       *txns_,
+                       *resolver_,
+                       *health_,
+                       registry_,
+                       [this] { return recovered_; },
+                       [this] { return stopping_; },
+                       config_.admin_token,
+                       config_.node_id,
+                       [this] { return reconcile_report(); }};
+  api.participants = participants;
+  api.listen = config_.listen;
+  api.started_at = rfc3339_utc(clock_.wall_now());
+  api.epoch = [this] { return store_->epoch(); };
+  api.demo = config_.demo;
+  api.clock = &clock_;
+  http::add_api_routes(router_, std::move(api));
   http::add_dashboard_routes(router_);
+  make_demo();
   http::ServerOptions server;
   server.listen = config_.listen;
   server.read_timeout = config_.http_read_timeout;
@@ -257,6 +295,25 @@ void Coordinator::make_architecture() {
                                        *idempotency_, metrics_, clock_, options);
 }
 
+void Coordinator::make_demo() {
+  demo::DemoContext context{config_.demo, *service_,         *txns_, *orders_, *payments_,
+                            clock_,       io_.get_executor()};
+  context.node_id = config_.node_id;
+  context.architecture = config_.architecture;
+  context.architectures = {"xa", "saga", "naive"};  // what make_architecture() builds
+  if (config_.demo) {
+    std::error_code ignored;
+    context.binary = std::filesystem::read_symlink("/proc/self/exe", ignored).string();
+    context.orders_url = config_.orders;
+    context.payments_url = config_.payments;
+    // Beside the decision log, never inside it: the children's logs and reports.
+    context.work_dir = config_.log_dir + "-demo";
+    std::filesystem::create_directories(context.work_dir);
+  }
+  demo_ = std::make_unique<demo::Demo>(std::move(context));
+  demo_->add_routes(router_);
+}
+
 void Coordinator::register_gauges() {
   registry_.gauge_fn("xacoord_transactions_in_flight",
                      "Transactions begun and not yet decided and answered", {},
@@ -357,7 +414,14 @@ asio::awaitable<void> Coordinator::recover_then_serve() {
   // Other nodes' takeovers once this node's own start-up is done.
   if (takeover_) asio::co_spawn(io_, takeover_->run(), asio::detached);
   log_event("ready", {{"port", server_->port()}, {"architecture", config_.architecture}});
+  // After recovery: the branches it finishes at start-up are not discrepancies.
+  if (reconciliation_) asio::co_spawn(io_, reconciliation_->run(), asio::detached);
   co_await architecture_->run_background();
+}
+
+nlohmann::json Coordinator::reconcile_report() const {
+  if (!reconciliation_) return {{"enabled", false}};
+  return reconciliation_->report();
 }
 
 asio::awaitable<void> Coordinator::expire_keys() {
@@ -396,6 +460,7 @@ asio::awaitable<void> Coordinator::drain_and_stop() {
   architecture_->stop();
   resolver_->stop();
   health_->stop();
+  if (reconciliation_) reconciliation_->stop();
   fence_->stop();
   if (takeover_) takeover_->stop();
   if (registration_) {

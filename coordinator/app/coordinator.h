@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "coordinator/app/config.h"
+#include "coordinator/demo/demo.h"
 #include "coordinator/domain/architecture.h"
 #include "coordinator/domain/idempotency.h"
 #include "coordinator/domain/order_service.h"
@@ -22,6 +23,7 @@
 #include "coordinator/observability/coordinator_metrics.h"
 #include "coordinator/observability/health_monitor.h"
 #include "coordinator/observability/metrics.h"
+#include "coordinator/observability/scheduled_reconciliation.h"
 #include "coordinator/recovery/node_fence.h"
 #include "coordinator/recovery/node_takeover.h"
 #include "coordinator/recovery/resolver.h"
@@ -29,7 +31,7 @@
 #include "coordinator/store/etcd/etcd_client.h"
 #include "coordinator/store/etcd/etcd_decision_store.h"
 #include "coordinator/store/etcd/node_registration.h"
-#include "participants/lane_session.h"
+#include "participants/session.h"
 #include "participants/pool.h"
 
 namespace xacoord {
@@ -56,10 +58,12 @@ class Coordinator {
   // renewed within half its TTL (a node cut off from etcd stops deciding before its lease
   // can expire and a takeover begin).
   bool may_decide() const;
+  void make_demo();
   boost::asio::awaitable<void> recover_then_serve();
   boost::asio::awaitable<void> expire_keys();
   boost::asio::awaitable<void> drain_and_stop();
   void register_gauges();
+  nlohmann::json reconcile_report() const;
 
   ServeConfig config_;
   boost::asio::io_context io_{1};
@@ -72,20 +76,22 @@ class Coordinator {
   etcd::EtcdDecisionStore* etcd_store_ = nullptr;  // store_, when on etcd
   std::unique_ptr<DecisionStore> store_;
   std::unique_ptr<NodeTakeover> takeover_;
-  std::unique_ptr<db::LaneSessionFactory> orders_sessions_;
-  std::unique_ptr<db::LaneSessionFactory> payments_sessions_;
+  std::unique_ptr<db::SessionFactory> orders_sessions_;
+  std::unique_ptr<db::SessionFactory> payments_sessions_;
   std::unique_ptr<db::Pool> orders_;
   std::unique_ptr<db::Pool> payments_;
   std::unique_ptr<TransactionTable> txns_;
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<TwoPhaseCommit> engine_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<ScheduledReconciliation> reconciliation_;  // null unless --reconcile-every
   std::unique_ptr<NodeFence> fence_;
   std::unique_ptr<Idempotency> idempotency_;
   std::unique_ptr<Architecture> architecture_;
   std::unique_ptr<OrderService> service_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<demo::Demo> demo_;
   bool recovered_ = false;
   bool stopping_ = false;
 };

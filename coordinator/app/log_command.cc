@@ -156,6 +156,25 @@ int log_command(int argc, char** argv) {
       "usage: xacoord log verify DIR | xacoord log dump DIR | xacoord log salvage [--dry-run] "
       "DIR\n";
   std::vector<std::string> args(argv + 2, argv + argc);
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage, stdout);
+      std::fputs(
+          "  verify DIR   checks every frame's checksum; exit 0 when readable (a torn tail "
+          "included), 1 when corrupt\n"
+          "  dump DIR     prints every record, one JSON object a line\n"
+          "  salvage DIR  rebuilds a damaged log from every readable frame so the coordinator "
+          "can start (docs/decision-log.md, \"A damaged log\"); --dry-run prints what it "
+          "would keep and lose, and changes nothing\n"
+          "  no flags read the environment\n",
+          stdout);
+      return 0;
+    }
+    if (arg.starts_with("--") && arg != "--dry-run") {
+      std::fprintf(stderr, "xacoord log: unknown flag %s\n%s", arg.c_str(), usage);
+      return 2;
+    }
+  }
   bool dry_run = false;
   if (args.size() == 3 && args[0] == "salvage" && args[1] == "--dry-run") {
     dry_run = true;

@@ -13,6 +13,17 @@ int serve_command(int argc, char** argv) {
   ServeConfig config;
   Flags flags("xacoord serve [flags]   (every flag also reads XACOORD_<FLAG>)", "XACOORD_");
   config.add_flags(flags);
+  flags.set_epilogue(
+      "environment variables that are not flags:\n"
+      "  XA_VAR                      base of the default --log-dir ($XA_VAR/coordinator; "
+      "default ./var)\n"
+      "  XACOORD_CRASH_AT=POINT[:N]  with --enable-fault-injection: SIGKILL at the N-th pass "
+      "of a crash point (docs/recovery.md)\n"
+      "  XACOORD_STALL_AT=POINT[:N]  with --enable-fault-injection: sleep XACOORD_STALL_MS "
+      "(default 3000) there\n"
+      "  XACOORD_LOG_SYNC_DELAY_MS   with --enable-fault-injection: a delay added to every "
+      "decision-log fsync\n"
+      "exit codes: docs/operations.md, \"Exit codes\"");
   try {
     flags.parse(argc, argv, 2);
     config.finish();

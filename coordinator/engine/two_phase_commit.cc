@@ -149,6 +149,10 @@ asio::awaitable<void> TwoPhaseCommit::commit(Transaction& txn) {
   co_await commit_all(txn);
 }
 
+asio::awaitable<void> TwoPhaseCommit::step(const Transaction& txn, CrashPoint point) {
+  if (options_.at_step) co_await options_.at_step(txn, point);
+}
+
 // Phase one. Throws, after rolling everything back, if any branch fails to prepare.
 asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
   if (clock_.now() > txn.deadline()) {
@@ -158,6 +162,7 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
   txn.start_prepare();
   const auto began = clock_.now();
   crash_point(CrashPoint::kBeforePrepare);
+  co_await step(txn, CrashPoint::kBeforePrepare);
 
   std::vector<db::SessionJob> jobs;
   for (Branch& b : txn.branches()) {
@@ -199,6 +204,7 @@ asio::awaitable<void> TwoPhaseCommit::prepare_all(Transaction& txn) {
     std::rethrow_exception(error);
   }
   crash_point(CrashPoint::kAfterPrepareAll);
+  co_await step(txn, CrashPoint::kAfterPrepareAll);
   if (clock_.now() > txn.deadline()) {
     co_await rollback(txn, "deadline passed during prepare");
     throw DeadlineExceeded("transaction " + txn.id_text() + " passed its deadline during prepare");
@@ -236,6 +242,7 @@ asio::awaitable<void> TwoPhaseCommit::record_decision(Transaction& txn) {
   }
   txn.decide_commit(clock_.wall_now(), /*recorded=*/true);
   crash_point(CrashPoint::kAfterDecisionLogged);
+  co_await step(txn, CrashPoint::kAfterDecisionLogged);
 }
 
 // Phase two. Never fails: what cannot finish here, recovery finishes.
@@ -268,6 +275,7 @@ asio::awaitable<void> TwoPhaseCommit::commit_all(Transaction& txn) {
   }
   metrics_.phase("commit", clock_.now() - began);
   crash_point(CrashPoint::kAfterCommitAll);
+  co_await step(txn, CrashPoint::kAfterCommitAll);
   release(txn);
 }
 

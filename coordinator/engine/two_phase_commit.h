@@ -28,6 +28,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "common/clock.h"
+#include "common/crash_points.h"
 #include "common/errors.h"
 #include "coordinator/engine/transaction.h"
 #include "coordinator/engine/transaction_table.h"
@@ -69,6 +70,9 @@ class TwoPhaseCommit {
     // next reads the store (docs/scale-out.md, "Cut off from etcd"). The file store never
     // gets here.
     std::function<void(const std::string& txn_id, const std::string& why)> outcome_unknown;
+    // Awaited at the protocol's steps (before prepare, all prepared, decision logged, all
+    // committed) when set: the demo's slowed pay waits there (coordinator/demo/demo.h).
+    std::function<boost::asio::awaitable<void>(const Transaction&, CrashPoint)> at_step;
   };
 
   TwoPhaseCommit(TransactionTable& table, DecisionStore& store, PhaseTwoHandoff& handoff,
@@ -89,6 +93,7 @@ class TwoPhaseCommit {
 
  private:
   boost::asio::awaitable<void> prepare_all(Transaction& txn);
+  boost::asio::awaitable<void> step(const Transaction& txn, CrashPoint point);
   boost::asio::awaitable<void> record_decision(Transaction& txn);
   boost::asio::awaitable<void> commit_all(Transaction& txn);
   boost::asio::awaitable<void> commit_one_phase(Transaction& txn);

@@ -2,11 +2,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "coordinator/http/api_route_table.h"
+#include "coordinator/http/xa_recover_route.h"
 #include "coordinator/observability/event_log.h"
 #include "protocol/api_types.h"
 #include "protocol/fingerprint.h"
@@ -26,11 +28,13 @@ api::TransactionView view_of(const Transaction& t) {
   v.order_id = t.order_id();
   for (const auto& b : t.branches()) {
     v.branches.push_back({b.participant, b.xid.to_string(),
-                          b.started ? std::string(name_of(b.state)) : std::string("NOT_STARTED")});
+                          b.started ? std::string(name_of(b.state)) : std::string("NOT_STARTED"),
+                          b.recovery_attempts, b.last_error});
   }
   v.started_at = rfc3339_utc(t.started_at());
   if (t.decided_at()) v.decided_at = rfc3339_utc(*t.decided_at());
   v.error = t.error();
+  v.architecture = "xa";  // the transaction table holds the xa architecture's transactions
   return v;
 }
 
@@ -140,12 +144,14 @@ void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c)
   h["transactions.list"] = [c](const Request&, const ParsedTarget& t,
                                const Params&) -> asio::awaitable<Response> {
     auto query = api::TransactionQuery::parse(t.query);
-    std::function<bool(const Transaction&)> keep = [](const Transaction&) { return true; };
-    if (query.in_doubt) {
-      keep = [](const Transaction& x) { return x.in_doubt(); };
-    } else if (query.state) {
-      keep = [state = *query.state](const Transaction& x) { return x.state() == state; };
-    }
+    // Every filter applies before the limit.
+    std::function<bool(const Transaction&)> keep = [query](const Transaction& x) {
+      if (query.in_doubt && !x.in_doubt()) return false;
+      if (query.state && x.state() != *query.state) return false;
+      if (query.kind && x.kind() != *query.kind) return false;
+      if (query.order_id && x.order_id() != query.order_id) return false;
+      return true;
+    };
     json list = json::array();
     for (const auto& txn : c->transactions.list(keep, query.limit))
       list.push_back(api::to_json(view_of(*txn)));
@@ -184,24 +190,47 @@ void add_observation_handlers(Handlers& h, const std::shared_ptr<ApiContext>& c)
               {"in_flight", status.in_flight},
               {"pending_messages", status.pending_messages},
               {"settled", status.settled()},
-              {"recovered", c->recovered()}};
+              {"recovered", c->recovered()},
+              {"epoch", c->epoch()},
+              {"started_at", c->started_at},
+              {"admin_routes", !c->admin_token.empty()},
+              {"demo", c->demo}};
     co_return Response::json(200, api::dump(body));
   };
+  h["nodes"] = [c](const Request&, const ParsedTarget&,
+                   const Params&) -> asio::awaitable<Response> {
+    // This coordinator itself: with the file decision store no other node shares its
+    // decisions (contract §9 names the etcd store for several).
+    json self{{"node_id", c->node_id},
+              {"listen", c->listen},
+              {"self", true},
+              {"alive", true},
+              {"last_seen_at", rfc3339_utc(c->clock->wall_now())},
+              {"taken_over_by", nullptr}};
+    co_return Response::json(200, api::dump(json{{"nodes", json::array({self})}}));
+  };
+  h["xa.recover"] =
+      xa_recover_handler(XaRecoverContext{c->participants, c->transactions, *c->clock, c->node_id});
   h["metrics"] = [c](const Request&, const ParsedTarget&,
                      const Params&) -> asio::awaitable<Response> {
     co_return Response::text(200, c->metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   };
 }
 
+// The 401 of an admin route called without the token, or nothing when the token is right.
+std::optional<Response> unless_admin(const ApiContext& c, const Request& r) {
+  if (r.authorization && same_secret(*r.authorization, "Bearer " + c.admin_token))
+    return std::nullopt;
+  Response denied =
+      Response::problem(problems::unauthorized("a valid Authorization: Bearer token is required"));
+  denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return denied;
+}
+
 Handler force_handler(const std::shared_ptr<ApiContext>& c, bool commit) {
   return [c, commit](const Request& r, const ParsedTarget&,
                      const Params& p) -> asio::awaitable<Response> {
-    if (!r.authorization || !same_secret(*r.authorization, "Bearer " + c->admin_token)) {
-      Response denied = Response::problem(
-          problems::unauthorized("a valid Authorization: Bearer token is required"));
-      denied.headers.emplace_back("WWW-Authenticate", "Bearer");
-      co_return denied;
-    }
+    if (auto denied = unless_admin(*c, r)) co_return std::move(*denied);
     auto txn_id = api::parse_txn_id(p[0]);
     auto reason = api::parse_force_reason(r.body);
     auto result = co_await c->resolver.force(txn_id, commit, reason);
@@ -225,6 +254,11 @@ void add_api_routes(Router& router, ApiContext ctx) {
   if (admin) {
     handlers["admin.commit"] = force_handler(c, true);
     handlers["admin.rollback"] = force_handler(c, false);
+    handlers["admin.reconcile"] = [c](const Request& r, const ParsedTarget&,
+                                      const Params&) -> asio::awaitable<Response> {
+      if (auto denied = unless_admin(*c, r)) co_return std::move(*denied);
+      co_return Response::json(200, api::dump(c->reconcile_report()));
+    };
   }
   for (const auto& route : api_route_table()) {
     if (route.admin && !admin) continue;

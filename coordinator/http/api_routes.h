@@ -4,6 +4,9 @@
 
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "coordinator/domain/order_service.h"
 #include "coordinator/engine/transaction_table.h"
@@ -24,6 +27,15 @@ struct ApiContext {
   std::function<bool()> stopping;   // SIGTERM arrived: no new transactions
   std::string admin_token;          // empty: admin routes are not served at all
   std::string node_id;
+  // GET /v1/admin/reconcile: the scheduled reconciliation's last report.
+  std::function<nlohmann::json()> reconcile_report = [] { return nlohmann::json::object(); };
+  // For GET /v1/status's extras, /v1/nodes and /v1/xa/recover (docs/api.md).
+  std::vector<db::Pool*> participants;
+  std::string listen;
+  std::string started_at;  // RFC 3339
+  std::function<std::uint64_t()> epoch = [] { return std::uint64_t{0}; };
+  bool demo = false;
+  Clock* clock = &Clock::system();
 };
 
 // Adds every route of api_route_table() (the admin ones only with a token). Throws

@@ -1,5 +1,7 @@
 // The pool and its sessions: bounded, fair to waiters, and a discarded session is
-// replaced; run_parallel runs jobs at the same time.
+// replaced; run_parallel runs jobs at the same time. Each test runs on both implementations
+// of the Session seam: the non-blocking one (participants/async_session.h, serve's
+// default) and Connector/C++ on lanes (participants/lane_session.h).
 #include "participants/pool.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "participants/async_session.h"
 #include "participants/lane_session.h"
 #include "tests/support/db_pair.h"
 
@@ -16,13 +19,17 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-class PoolTest : public ::testing::Test {
+class PoolTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     pair_ = test::DbPair::shared();
     if (!pair_) GTEST_SKIP() << "needs the MariaDB pair of `make test`";
-    factory_ = std::make_unique<LaneSessionFactory>("orders", Endpoint::parse(pair_->orders_url()),
-                                                    Timeouts{});
+    auto endpoint = Endpoint::parse(pair_->orders_url());
+    if (GetParam() == "lanes") {
+      factory_ = std::make_unique<LaneSessionFactory>("orders", endpoint, Timeouts{});
+    } else {
+      factory_ = std::make_unique<AsyncSessionFactory>("orders", endpoint, Timeouts{});
+    }
   }
   // Runs `body` as a coroutine on the test's io_context until it finishes.
   template <typename Body>
@@ -38,10 +45,10 @@ class PoolTest : public ::testing::Test {
   }
   asio::io_context io_;
   std::unique_ptr<test::DbPair> pair_;
-  std::unique_ptr<LaneSessionFactory> factory_;
+  std::unique_ptr<SessionFactory> factory_;
 };
 
-TEST_F(PoolTest, SessionsSurviveBetweenUses) {
+TEST_P(PoolTest, SessionsSurviveBetweenUses) {
   Pool pool(io_.get_executor(), *factory_, 2);
   run([&]() -> asio::awaitable<void> {
     std::int64_t first_id = 0;
@@ -56,7 +63,7 @@ TEST_F(PoolTest, SessionsSurviveBetweenUses) {
   });
 }
 
-TEST_F(PoolTest, ADiscardedSessionIsReplacedBeforeTheNextUser) {
+TEST_P(PoolTest, ADiscardedSessionIsReplacedBeforeTheNextUser) {
   Pool pool(io_.get_executor(), *factory_, 1);
   run([&]() -> asio::awaitable<void> {
     std::int64_t first_id = 0;
@@ -71,7 +78,7 @@ TEST_F(PoolTest, ADiscardedSessionIsReplacedBeforeTheNextUser) {
   });
 }
 
-TEST_F(PoolTest, ExhaustedPoolMakesWaitersTimeOutAndServesThemOnRelease) {
+TEST_P(PoolTest, ExhaustedPoolMakesWaitersTimeOutAndServesThemOnRelease) {
   Pool pool(io_.get_executor(), *factory_, 1);
   run([&]() -> asio::awaitable<void> {
     Lease held = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
@@ -89,7 +96,7 @@ TEST_F(PoolTest, ExhaustedPoolMakesWaitersTimeOutAndServesThemOnRelease) {
   });
 }
 
-TEST_F(PoolTest, ParallelJobsRunAtTheSameTime) {
+TEST_P(PoolTest, ParallelJobsRunAtTheSameTime) {
   Pool pool(io_.get_executor(), *factory_, 2);
   run([&]() -> asio::awaitable<void> {
     Lease a = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
@@ -108,7 +115,7 @@ TEST_F(PoolTest, ParallelJobsRunAtTheSameTime) {
   });
 }
 
-TEST_F(PoolTest, ParallelJobsReportEachFailureWithoutThrowing) {
+TEST_P(PoolTest, ParallelJobsReportEachFailureWithoutThrowing) {
   Pool pool(io_.get_executor(), *factory_, 2);
   run([&]() -> asio::awaitable<void> {
     Lease a = co_await pool.acquire(Clock::now() + std::chrono::seconds(5));
@@ -121,6 +128,9 @@ TEST_F(PoolTest, ParallelJobsReportEachFailureWithoutThrowing) {
     EXPECT_FALSE(errors[1]);
   });
 }
+
+INSTANTIATE_TEST_SUITE_P(Sessions, PoolTest, ::testing::Values("async", "lanes"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace xacoord::db

@@ -141,6 +141,7 @@ TEST(Problems, EveryKindComesFromTheCatalogue) {
                                   problems::account_exists("d"),
                                   problems::order_not_payable("d"),
                                   problems::force_refused("d"),
+                                  problems::demo_busy("d"),
                                   problems::payload_too_large("d"),
                                   problems::unsupported_media_type("d"),
                                   problems::insufficient_funds("d"),

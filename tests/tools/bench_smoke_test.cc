@@ -29,13 +29,20 @@ TEST(BenchSmoke, EveryModePaysAndTheReportHasRatios) {
   std::ifstream in(dir + "/bench.json");
   auto report = nlohmann::json::parse(in, nullptr, false);
   ASSERT_TRUE(report.is_object());
-  ASSERT_EQ(report["results"].size(), 6u);  // three modes at two concurrencies
+  ASSERT_EQ(report["results"].size(), 8u);  // four modes at two concurrencies
   for (const auto& r : report["results"]) {
     EXPECT_GT(r["transactions"].get<int>(), 0) << r["mode"];
     EXPECT_EQ(r["errors"], 0) << r["mode"];
   }
   ASSERT_EQ(report["ratios"].size(), 2u);
   EXPECT_GT(report["ratios"][0]["xacoord_over_floor"].get<double>(), 0);
+  EXPECT_GT(report["ratios"][0]["xacoord_over_batched_floor"].get<double>(), 0);
+  // The load generator's and the coordinator's CPU are measured, per pay too.
+  for (const auto& r : report["results"]) {
+    if (r["mode"] != "xacoord") continue;
+    EXPECT_GT(r["load_generator_cpu_cores"].get<double>(), 0);
+    EXPECT_GT(r["coordinator_cpu_us_per_pay"].get<double>(), 0);
+  }
   EXPECT_TRUE(std::ifstream(dir + "/throughput.svg").good());
 }
 

@@ -71,7 +71,7 @@ const txnId = pay.body.txn_id;
 
 const { context } = await launch(chromium);
 const page = context.pages()[0] ?? (await context.newPage());
-page.setDefaultTimeout(20000);
+page.setDefaultTimeout(40000); // a loaded 2-core machine: generous, and every wait is bounded
 
 // Everything the browser says and asks, for the checks below.
 const consoleMessages = []; // { type, text, url, phase }
@@ -125,8 +125,19 @@ await check('the list filters by kind and searches by order id', async () => {
 });
 
 await check("the pay's detail shows both branches COMMITTED", async () => {
-  await page.locator('#txn-table').getByRole('link', { name: txnId }).click();
-  await page.locator('#branch-table tbody tr').nth(1).waitFor();
+  // The list redraws on every poll: a click can land on a row that is being replaced.
+  // Click again (a bounded number of times) until the detail view is there; on a loaded
+  // 2-core machine the first may be lost.
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('#txn-table').getByRole('link', { name: txnId }).click();
+    try {
+      await page.locator('#branch-table tbody tr').nth(1).waitFor({ timeout: 15000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      if (!(await page.locator('#txn-table').count())) await page.goBack();
+    }
+  }
   const states = await page.locator('#branch-table tbody tr td:nth-child(3)').allTextContents();
   const participants = await page.locator('#branch-table tbody tr td:nth-child(1)').allTextContents();
   assert(states.length === 2 && states.every((s) => s === 'COMMITTED'), `branch states ${states}`);
@@ -160,9 +171,14 @@ await check('a wrong token is refused by the coordinator (401); the right one re
     `every admin call carries a token: ${JSON.stringify(calls)}`);
 });
 
-await check('in doubt: none listed, and XA RECOVER marked as not on this coordinator if absent', async () => {
+await check('in doubt: none listed, and XA RECOVER asked on both servers', async () => {
   await page.click('nav >> text=存疑分支');
   await page.locator('#in-doubt-empty').waitFor();
+  const recover = await api('GET', '/v1/xa/recover');
+  assert(recover.status === 200 && recover.body.servers.length === 2 && recover.body.servers.every((x) => x.reachable),
+    `GET /v1/xa/recover: ${JSON.stringify(recover)}`);
+  for (let i = 0; i < 50 && !requests.some((r) => new URL(r.url).pathname === '/v1/xa/recover'); i++) await page.waitForTimeout(200);
+  assert(requests.some((r) => new URL(r.url).pathname === '/v1/xa/recover'), 'the page asked GET /v1/xa/recover');
 });
 await shot('in-doubt-1280-zh');
 
@@ -188,6 +204,8 @@ await check('nodes and health: /healthz shown', async () => {
   await page.locator('#health-panel dd').first().waitFor();
   const text = await page.locator('#health-panel').textContent();
   assert(text.includes('ok') && text.includes('done'), `health panel: ${text}`);
+  const nodes = await api('GET', '/v1/nodes');
+  assert(nodes.status === 200 && nodes.body.nodes.length === 1 && nodes.body.nodes[0].self, `GET /v1/nodes: ${JSON.stringify(nodes)}`);
 });
 await shot('health-1280-zh');
 
@@ -224,8 +242,16 @@ for (const id of demoActions) {
     await button.click();
     if (demoOn) {
       const resultId = await result.getAttribute('id');
-      await page.waitForFunction((rid) => !['running', 'idle'].includes(document.getElementById(rid)?.dataset.status), resultId, { timeout: 120000 });
-      assert((await result.getAttribute('data-status')) === 'done', `${id}: ${await result.textContent()}`);
+      await page.waitForFunction((rid) => !['running', 'idle'].includes(document.getElementById(rid)?.dataset.status), resultId, { timeout: 150000 });
+      const status = await result.getAttribute('data-status');
+      const text = await result.textContent();
+      // An architecture this build lacks (outbox, tcc before they land) is said, not run.
+      const archMissing = status === 'unavailable' && /此构建还没有 \w+ 架构/.test(text);
+      assert(status === 'done' || archMissing, `${id}: ${status}: ${text}`);
+      if (id === 'action-slow-pay') assert(text.includes('PREPARED') && text.includes('COMMITTED'), `slow pay steps: ${text}`);
+      if (id === 'action-crash') assert(text.includes('after_decision_logged') && text.includes('committed'), `crash: ${text}`);
+      if (id === 'action-reconcile-run') assert(text.includes('"found_planted": true'), `reconcile: ${text}`);
+      console.log(`  ${id}: ${status}`);
     } else {
       await result.locator('.note-absent').filter({ hasText: '演示开关' }).waitFor();
     }

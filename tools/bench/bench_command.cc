@@ -11,7 +11,8 @@ namespace xacoord {
 
 int bench_command(int argc, char** argv) {
   bench::BenchOptions o;
-  std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,non-atomic", json_path, svg_dir;
+  std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,xa-floor-batched,non-atomic",
+              json_path, svg_dir;
   std::int64_t accounts = o.accounts, repeat = o.repeat;
   bool quiet = false;
   Flags flags(
@@ -25,7 +26,10 @@ int bench_command(int argc, char** argv) {
   flags.add("accounts", "funded accounts the orders are spread over", &accounts, 1, 1'000'000);
   flags.add("repeat", "measurements per mode and concurrency (interleaved; medians reported)",
             &repeat, 1, 100);
-  flags.add("modes", "which of xacoord, xa-floor, non-atomic to run", &modes);
+  flags.add("modes", "which of xacoord, xa-floor, xa-floor-batched, non-atomic to run", &modes);
+  flags.add("xacoord-by-threads",
+            "load xacoord from the benchmark's own threads instead of wrk (docs/performance.md)",
+            &o.xacoord_by_threads);
   flags.add("json", "write the results as JSON to this file", &json_path);
   flags.add("svg-dir", "write throughput.svg and latency.svg here", &svg_dir);
   flags.add("var", "directory for the benchmark coordinator's log (default: a temp dir)",
@@ -47,10 +51,22 @@ int bench_command(int argc, char** argv) {
       pos = comma + 1;
     }
     o.modes.clear();
-    for (auto m : {bench::Mode::kXacoord, bench::Mode::kXaFloor, bench::Mode::kNonAtomic}) {
-      if (modes.find(bench::name_of(m)) != std::string::npos) o.modes.push_back(m);
+    for (std::size_t pos = 0; pos <= modes.size();) {
+      auto comma = modes.find(',', pos);
+      auto item = modes.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      bool known = false;
+      for (auto m : bench::kAllModes) {
+        if (item == bench::name_of(m)) {
+          o.modes.push_back(m);
+          known = true;
+        }
+      }
+      if (!known)
+        throw UsageError("--modes takes xacoord, xa-floor, xa-floor-batched, non-atomic; not '" +
+                         item + "'");
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
     }
-    if (o.modes.empty()) throw UsageError("--modes names none of xacoord, xa-floor, non-atomic");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

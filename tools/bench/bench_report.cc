@@ -35,6 +35,8 @@ nlohmann::json BenchReport::to_json() const {
                      {"latency_ms_percentiles", r.latency_ms_quantiles}};
     if (r.coordinator_cpu >= 0) j["coordinator_cpu_cores"] = r.coordinator_cpu;
     if (r.coordinator_rss_mib >= 0) j["coordinator_peak_rss_mib"] = r.coordinator_rss_mib;
+    if (r.coordinator_us_per_pay >= 0) j["coordinator_cpu_us_per_pay"] = r.coordinator_us_per_pay;
+    if (r.load_cpu >= 0) j["load_generator_cpu_cores"] = r.load_cpu;
     rows.push_back(j);
   }
   nlohmann::json ratios = nlohmann::json::array();
@@ -44,10 +46,13 @@ nlohmann::json BenchReport::to_json() const {
     seen[r.concurrency] = true;
     auto x = find(results, Mode::kXacoord, r.concurrency),
          f = find(results, Mode::kXaFloor, r.concurrency),
+         b = find(results, Mode::kXaFloorBatched, r.concurrency),
          n = find(results, Mode::kNonAtomic, r.concurrency);
     nlohmann::json j{{"concurrency", r.concurrency}};
     if (x && f && f->throughput > 0) j["xacoord_over_floor"] = x->throughput / f->throughput;
     if (x && f && f->p99_ms > 0) j["xacoord_p99_over_floor_p99"] = x->p99_ms / f->p99_ms;
+    if (x && b && b->throughput > 0)
+      j["xacoord_over_batched_floor"] = x->throughput / b->throughput;
     if (f && n && n->throughput > 0) j["floor_over_non_atomic"] = f->throughput / n->throughput;
     ratios.push_back(j);
   }
@@ -57,8 +62,8 @@ nlohmann::json BenchReport::to_json() const {
 std::string BenchReport::to_table() const {
   std::ostringstream out;
   out << "| mode | conc | txn/s | p50 ms | p95 ms | p99 ms | errors | coordinator CPU | "
-         "coordinator RSS |\n";
-  out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+         "CPU per pay | coordinator RSS | wrk CPU |\n";
+  out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : results) {
     out << "| " << name_of(r.mode) << " | " << r.concurrency << " | "
         << report::fixed(r.throughput, 0) << " | " << report::fixed(r.p50_ms, 2) << " | "
@@ -66,18 +71,22 @@ std::string BenchReport::to_table() const {
         << " | "
         << (r.coordinator_cpu >= 0 ? report::fixed(r.coordinator_cpu * 100, 0) + "% of a core" : "")
         << " | "
+        << (r.coordinator_us_per_pay >= 0 ? report::fixed(r.coordinator_us_per_pay, 0) + " µs" : "")
+        << " | "
         << (r.coordinator_rss_mib >= 0 ? report::fixed(r.coordinator_rss_mib, 1) + " MiB" : "")
+        << " | " << (r.load_cpu >= 0 ? report::fixed(r.load_cpu * 100, 0) + "% of a core" : "")
         << " |\n";
   }
-  out << "\n| conc | xacoord / floor (throughput) | xacoord p99 / floor p99 | floor / non-atomic "
-         "|\n|---:|---:|---:|---:|\n";
+  out << "\n| conc | xacoord / floor (throughput) | xacoord / batched floor | xacoord p99 / floor "
+         "p99 | floor / non-atomic |\n|---:|---:|---:|---:|---:|\n";
   const auto json = to_json();  // kept alive: the loop walks into it
   for (const auto& j : json["ratios"]) {
     auto get = [&j](const char* k) {
       return j.contains(k) ? report::fixed(j[k].get<double>(), 2) : std::string("-");
     };
     out << "| " << j["concurrency"] << " | " << get("xacoord_over_floor") << " | "
-        << get("xacoord_p99_over_floor_p99") << " | " << get("floor_over_non_atomic") << " |\n";
+        << get("xacoord_over_batched_floor") << " | " << get("xacoord_p99_over_floor_p99") << " | "
+        << get("floor_over_non_atomic") << " |\n";
   }
   return out.str();
 }
@@ -91,7 +100,7 @@ std::string BenchReport::throughput_svg() const {
   }
   std::sort(levels.begin(), levels.end());
   report::SvgChart chart(640, 320);
-  for (Mode m : {Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic}) {
+  for (Mode m : kAllModes) {
     report::SvgChart::Points points;
     for (std::size_t i = 0; i < levels.size(); ++i) {
       if (auto r = find(results, m, levels[i]))
@@ -111,7 +120,7 @@ std::string BenchReport::throughput_svg() const {
 
 std::string BenchReport::latency_svg(int at) const {
   report::SvgChart chart(640, 320);
-  for (Mode m : {Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic}) {
+  for (Mode m : kAllModes) {
     auto r = find(results, m, at);
     if (!r || r->latency_ms_quantiles.empty()) continue;
     report::SvgChart::Points points;

@@ -22,6 +22,8 @@ struct BenchResult {
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
   double coordinator_cpu = -1;               // cores used by the coordinator process (xacoord mode)
   double coordinator_rss_mib = -1;           // its peak resident memory during the measurements
+  double coordinator_us_per_pay = -1;        // its CPU (user + system) per paid order, µs
+  double load_cpu = -1;                      // cores used by the load generator (wrk)
   std::vector<double> latency_ms_quantiles;  // 1..99th percentiles, for the plot
 };
 

@@ -16,12 +16,14 @@ struct BenchOptions {
   std::string orders_url = "mysql://root@127.0.0.1:3316/xa_orders";
   std::string payments_url = "mysql://root@127.0.0.1:3317/xa_payments";
   std::vector<int> concurrency{1, 8, 32, 64};
-  std::vector<Mode> modes{Mode::kXacoord, Mode::kXaFloor, Mode::kNonAtomic};
+  std::vector<Mode> modes{std::begin(kAllModes), std::end(kAllModes)};
   std::chrono::milliseconds duration{5000};
   int repeat = 3;  // measurements per mode and concurrency, interleaved; medians reported
   int accounts = 1000;
   std::string var_dir;  // the benchmark's coordinator keeps its log and stderr here
   bool progress = true;
+  // The xacoord mode's load from the benchmark's own threads (HttpClient) instead of wrk.
+  bool xacoord_by_threads = false;
   std::string command;
 };
 

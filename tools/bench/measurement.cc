@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <thread>
 
 #include "tools/bench/bench_runner.h"
 #include "tools/bench/process_stats.h"
+#include "tools/bench/wrk_load.h"
 #include "tools/report/progress_bar.h"
 
 namespace xacoord::bench {
@@ -22,8 +24,47 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+namespace {
+
+// xacoord over HTTP, loaded by wrk (tools/bench/wrk_load.h).
+Sample measure_with_wrk(const BenchOptions& o, int concurrency,
+                        const std::vector<PayTarget>& targets,
+                        const BenchCoordinator& coordinator) {
+  const std::string script = o.var_dir + "/wrk-pay.lua";
+  std::ofstream(script) << wrk_pay_script(targets);
+  const int pid = coordinator.process->pid();
+  double peak_rss = -1;
+  report::ProgressBar bar(o.progress);
+  const auto began = Clock::now();
+  double cpu_before = cpu_seconds(pid);
+  WrkRun run = run_wrk(script, "127.0.0.1", coordinator.port, concurrency, o.duration, [&] {
+    peak_rss = std::max(peak_rss, rss_mib(pid));
+    char caption[96];
+    std::snprintf(caption, sizeof caption, "%-10s x%-4d (wrk)", name_of(Mode::kXacoord),
+                  concurrency);
+    bar.draw(std::chrono::duration<double>(Clock::now() - began) / o.duration, caption);
+  });
+  double cpu_after = cpu_seconds(pid);
+  bar.clear();
+  Sample sample;
+  sample.latencies = std::move(run.latencies);
+  sample.errors = run.errors;
+  sample.paid = run.requests - std::min(run.requests, run.errors);
+  sample.seconds = run.seconds;
+  // wrk's duration starts with its first connection; the coordinator's CPU is over the
+  // whole wait, which is the same within a few milliseconds.
+  sample.coordinator_cpu = (cpu_after - cpu_before) / run.seconds;
+  sample.coordinator_rss_mib = peak_rss;
+  sample.load_cpu = run.load_cpu_seconds / run.seconds;
+  return sample;
+}
+
+}  // namespace
+
 Sample measure(const BenchOptions& o, Mode mode, int concurrency,
                const std::vector<PayTarget>& targets, const BenchCoordinator& coordinator) {
+  if (mode == Mode::kXacoord && !o.xacoord_by_threads)
+    return measure_with_wrk(o, concurrency, targets, coordinator);
   auto driver_for = [&](int thread) {
     DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port,
                       std::to_string(thread)};
@@ -89,6 +130,7 @@ Sample measure(const BenchOptions& o, Mode mode, int concurrency,
   Sample sample;
   for (const auto& l : latencies)
     sample.latencies.merge(l);
+  sample.paid = sample.latencies.count();
   sample.errors = errors.load();
   sample.seconds = wall;
   if (pid) {
@@ -103,18 +145,24 @@ BenchResult summarize(Mode mode, int concurrency, std::vector<Sample>& samples) 
   r.mode = mode;
   r.concurrency = concurrency;
   Latencies all;
-  std::vector<double> rates, cpus;
+  std::vector<double> rates, cpus, loads, us_per_pay;
   for (auto& s : samples) {
     all.merge(s.latencies);
     r.errors += s.errors;
     r.seconds += s.seconds;
     rates.push_back(s.throughput());
     if (s.coordinator_cpu >= 0) cpus.push_back(s.coordinator_cpu);
+    if (s.load_cpu >= 0) loads.push_back(s.load_cpu);
+    if (s.coordinator_cpu >= 0 && s.paid > 0)
+      us_per_pay.push_back(s.coordinator_cpu * s.seconds / static_cast<double>(s.paid) * 1e6);
     r.coordinator_rss_mib = std::max(r.coordinator_rss_mib, s.coordinator_rss_mib);
   }
-  r.transactions = all.count();
+  for (const auto& s : samples)
+    r.transactions += s.paid;
   r.throughput = median(rates);
   if (!cpus.empty()) r.coordinator_cpu = median(cpus);
+  if (!loads.empty()) r.load_cpu = median(loads);
+  if (!us_per_pay.empty()) r.coordinator_us_per_pay = median(us_per_pay);
   r.p50_ms = all.quantile(0.50) * 1000;
   r.p95_ms = all.quantile(0.95) * 1000;
   r.p99_ms = all.quantile(0.99) * 1000;

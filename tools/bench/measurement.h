@@ -15,12 +15,14 @@ struct BenchOptions;
 struct BenchResult;
 
 struct Sample {
-  Latencies latencies;  // of the pays that ended PAID
+  Latencies latencies;  // of the pays that ended PAID (wrk: 1,000 percentiles of all answers)
+  std::size_t paid = 0;
   std::size_t errors = 0;
   double seconds = 0;
   double coordinator_cpu = -1;      // cores, xacoord mode only
   double coordinator_rss_mib = -1;  // peak while the clients ran, xacoord mode only
-  double throughput() const { return static_cast<double>(latencies.count()) / seconds; }
+  double load_cpu = -1;             // cores used by the load generator (wrk), xacoord mode only
+  double throughput() const { return static_cast<double>(paid) / seconds; }
 };
 
 Sample measure(const BenchOptions& o, Mode mode, int concurrency,

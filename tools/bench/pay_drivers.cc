@@ -1,9 +1,13 @@
 #include "tools/bench/pay_drivers.h"
 
-#include "participants/db_error.h"
+#include <functional>
+
 #include "participants/orders_sql.h"
 #include "participants/payments_sql.h"
+#include "participants/rows.h"
+#include "participants/xa_sql.h"
 #include "protocol/txn_id.h"
+#include "tools/bench/branch_thread.h"
 
 namespace xacoord::bench {
 
@@ -13,6 +17,8 @@ const char* name_of(Mode mode) {
       return "xacoord";
     case Mode::kXaFloor:
       return "xa-floor";
+    case Mode::kXaFloorBatched:
+      return "xa-floor-batched";
     case Mode::kNonAtomic:
       return "non-atomic";
   }
@@ -39,72 +45,119 @@ class XacoordDriver final : public PayDriver {
   HttpClient http_;
 };
 
-// Both SQL drivers send exactly the statements the coordinator's branches run, one
-// statement per round trip, in the coordinator's lock order (order row first).
-class SqlDriver : public PayDriver {
+// A plain client: two connections, the payments branch on a thread of its own so the two
+// branches run in parallel. The orders connection lives on the client's thread, the
+// payments connection on the branch thread (Connector/C++ keeps per-thread state).
+class PlainClient : public PayDriver {
  protected:
-  explicit SqlDriver(const DriverSetup& s)
+  explicit PlainClient(const DriverSetup& s)
       : orders_(db::Connection::open(db::Endpoint::parse(s.orders_url), bench_timeouts())),
-        payments_(db::Connection::open(db::Endpoint::parse(s.payments_url), bench_timeouts())),
-        tag_(s.thread_tag) {}
-
-  // The statements of both branches; `begin`/`end` bracket each branch.
-  bool run_pay(const PayTarget& t, const std::string& txn_id,
-               const std::function<void(db::Connection&)>& begin_orders,
-               const std::function<void(db::Connection&)>& begin_payments) {
-    begin_orders(*orders_);
-    auto order = db::orders::order_from(orders_->query(db::orders::lock_order_sql(t.order_id)));
-    if (!order || order->status != "PENDING") return false;
-    orders_->execute(db::orders::mark_paid_sql(t.order_id, txn_id));
-    begin_payments(*payments_);
-    for (const auto& s :
-         db::payments::capture_sql(t.order_id, t.account_id, t.amount_cents, txn_id))
-      payments_->execute(s);
-    return true;
+        tag_(s.thread_tag) {
+    payments_thread_.start([this, url = s.payments_url] {
+      payments_ = db::Connection::open(db::Endpoint::parse(url), bench_timeouts());
+    });
+    payments_thread_.wait();
   }
+  ~PlainClient() override {
+    payments_thread_.start([this] { payments_.reset(); });
+    payments_thread_.wait();
+  }
+
+  // Runs `orders_work` here and `payments_work` on the branch thread at the same time;
+  // rethrows the first failure once both have ended.
+  void both(const std::function<void(db::Connection&)>& orders_work,
+            const std::function<void(db::Connection&)>& payments_work) {
+    payments_thread_.start([&] { payments_work(*payments_); });
+    std::exception_ptr error;
+    try {
+      orders_work(*orders_);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    payments_thread_.wait();  // throws the payments branch's failure
+    if (error) std::rethrow_exception(error);
+  }
+
+  std::string txn_id(std::uint64_t seq) const { return tag_ + "-" + std::to_string(seq); }
 
   std::unique_ptr<db::Connection> orders_;
-  std::unique_ptr<db::Connection> payments_;
+  std::unique_ptr<db::Connection> payments_;  // branch thread only
   std::string tag_;
+  BranchThread payments_thread_;
 };
 
-class XaFloorDriver final : public SqlDriver {
+class XaFloorDriver final : public PlainClient {
  public:
-  explicit XaFloorDriver(const DriverSetup& s) : SqlDriver(s) {}
+  XaFloorDriver(const DriverSetup& s, bool batched) : PlainClient(s), batched_(batched) {}
+
   bool pay(const PayTarget& t, std::uint64_t seq) override {
     TxnId id{"bench", 1, seq};
-    std::string txn_id = tag_ + "-" + std::to_string(seq);
-    Xid xo = branch_xid(id, "orders" + tag_), xp = branch_xid(id, "payments" + tag_);
-    bool ok = run_pay(
-        t, txn_id, [&](db::Connection& c) { c.xa_start(xo); },
-        [&](db::Connection& c) { c.xa_start(xp); });
-    orders_->xa_end(xo);
-    if (!ok) {  // the order was not payable: the payments branch never started
-      orders_->xa_rollback(xo);
+    const Xid xo = branch_xid(id, "orders" + tag_), xp = branch_xid(id, "payments" + tag_);
+    const std::string mark = db::orders::mark_paid_sql(t.order_id, txn_id(seq));
+    auto capture = db::payments::capture_sql(t.order_id, t.account_id, t.amount_cents, txn_id(seq));
+    bool paid = false;
+    both(
+        [&](db::Connection& c) {
+          paid = batched_ ? orders_batched(c, xo, mark) : orders_plain(c, xo, mark);
+        },
+        [&](db::Connection& c) { payments_branch(c, xp, capture); });
+    if (!paid) {  // the order was not PENDING: both branches are prepared, roll them back
+      both([&](db::Connection& c) { c.xa_rollback(xo); },
+           [&](db::Connection& c) { c.xa_rollback(xp); });
       return false;
     }
-    payments_->xa_end(xp);
-    orders_->xa_prepare(xo);
-    payments_->xa_prepare(xp);
-    orders_->xa_commit(xo);
-    payments_->xa_commit(xp);
+    both([&](db::Connection& c) { c.xa_commit(xo); }, [&](db::Connection& c) { c.xa_commit(xp); });
     return true;
   }
+
+ private:
+  static bool orders_plain(db::Connection& c, const Xid& xo, const std::string& mark) {
+    c.xa_start(xo);
+    bool paid = c.execute(mark) == 1;
+    c.xa_end(xo);
+    c.xa_prepare(xo);
+    return paid;
+  }
+  static bool orders_batched(db::Connection& c, const Xid& xo, const std::string& mark) {
+    std::vector<std::string> sql{db::xa::start(xo), mark, "SELECT ROW_COUNT()", db::xa::end(xo),
+                                 db::xa::prepare(xo)};
+    auto results = c.batch(sql);
+    return db::single_int(*results.at(2)) == 1;
+  }
+  void payments_branch(db::Connection& c, const Xid& xp, const std::vector<std::string>& capture) {
+    if (batched_) {
+      std::vector<std::string> sql{db::xa::start(xp)};
+      sql.insert(sql.end(), capture.begin(), capture.end());
+      sql.push_back(db::xa::end(xp));
+      sql.push_back(db::xa::prepare(xp));
+      c.batch(sql);
+      return;
+    }
+    c.xa_start(xp);
+    for (const auto& s : capture)
+      c.execute(s);
+    c.xa_end(xp);
+    c.xa_prepare(xp);
+  }
+  const bool batched_;
 };
 
-class NonAtomicDriver final : public SqlDriver {
+class NonAtomicDriver final : public PlainClient {
  public:
-  explicit NonAtomicDriver(const DriverSetup& s) : SqlDriver(s) {}
+  explicit NonAtomicDriver(const DriverSetup& s) : PlainClient(s) {}
   bool pay(const PayTarget& t, std::uint64_t seq) override {
-    auto begin = [](db::Connection& c) { c.execute("START TRANSACTION"); };
-    bool ok = run_pay(t, tag_ + "-" + std::to_string(seq), begin, begin);
-    if (!ok) {
-      orders_->execute("ROLLBACK");
-      return false;
-    }
-    orders_->execute("COMMIT");
-    payments_->execute("COMMIT");
-    return true;
+    const std::string mark = db::orders::mark_paid_sql(t.order_id, txn_id(seq));
+    auto capture = db::payments::capture_sql(t.order_id, t.account_id, t.amount_cents, txn_id(seq));
+    bool paid = false;
+    // Each side commits on its own: nothing ties the two together.
+    both([&](db::Connection& c) { paid = c.execute(mark) == 1; },
+         [&](db::Connection& c) {
+           c.execute("START TRANSACTION");
+           for (const auto& s : capture)
+             c.execute(s);
+           c.execute("COMMIT");
+         });
+    return paid;
   }
 };
 
@@ -115,7 +168,9 @@ std::unique_ptr<PayDriver> make_driver(Mode mode, const DriverSetup& setup) {
     case Mode::kXacoord:
       return std::make_unique<XacoordDriver>(setup);
     case Mode::kXaFloor:
-      return std::make_unique<XaFloorDriver>(setup);
+      return std::make_unique<XaFloorDriver>(setup, false);
+    case Mode::kXaFloorBatched:
+      return std::make_unique<XaFloorDriver>(setup, true);
     case Mode::kNonAtomic:
       return std::make_unique<NonAtomicDriver>(setup);
   }

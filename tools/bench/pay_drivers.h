@@ -1,10 +1,18 @@
-// The three ways `xacoord bench` pays an order, all with the same statements:
-//  - Xacoord:    POST /v1/orders/{id}/pay to the coordinator over a keep-alive connection;
-//  - XaFloor:    XA START/END/PREPARE/COMMIT on both servers straight through the
-//                participants library, one round trip per statement, no HTTP, no log —
-//                the least any XA coordinator must pay;
-//  - NonAtomic:  the same statements as two plain local commits — what you get without
-//                distributed transactions (and the anomalies that come with it).
+// The ways `xacoord bench` pays an order, all with the same minimal pay (orders: the
+// guarded UPDATE ... SET status = 'PAID' WHERE ... AND status = 'PENDING'; payments: the
+// debit and the CAPTURED insert):
+//  - Xacoord:        POST /v1/orders/{id}/pay to the coordinator (load from wrk:
+//                    tools/bench/wrk_load.h; the driver here is for a quick check by hand);
+//  - XaFloor:        a plain client on Connector/C++, two connections per client, XA START,
+//                    the statements, XA END, XA PREPARE per branch, one round trip per
+//                    statement, the two branches in parallel, then XA COMMIT of both in
+//                    parallel — no pool, no lanes, no HTTP, no log: the least any XA
+//                    coordinator must pay;
+//  - XaFloorBatched: the same with each branch's START..PREPARE in one multi-statement
+//                    round trip;
+//  - NonAtomic:      the same statements as two plain local commits, in parallel — what you
+//                    get without distributed transactions (and the anomalies that come
+//                    with it).
 // A driver is used by one thread; each thread has its own.
 #pragma once
 
@@ -30,7 +38,9 @@ class PayDriver {
   virtual bool pay(const PayTarget& target, std::uint64_t sequence) = 0;
 };
 
-enum class Mode { kXacoord, kXaFloor, kNonAtomic };
+enum class Mode { kXacoord, kXaFloor, kXaFloorBatched, kNonAtomic };
+inline constexpr Mode kAllModes[] = {Mode::kXacoord, Mode::kXaFloor, Mode::kXaFloorBatched,
+                                     Mode::kNonAtomic};
 const char* name_of(Mode mode);
 
 struct DriverSetup {

@@ -12,35 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/observability/invariant_check.h"
+
 namespace xacoord::reconcile {
 
-struct Discrepancy {
-  int invariant = 0;     // 1-4, as numbered in contract §4
-  std::string problem;   // a short kind, e.g. "paid order without captured payment"
-  nlohmann::json facts;  // order ids, amounts, accounts
-};
-
-struct OrderRow {
-  std::int64_t order_id = 0;
-  std::string account_id;
-  std::int64_t amount = 0;
-  std::string status;
-};
-
-struct PaymentRow {
-  std::int64_t payment_id = 0;
-  std::int64_t order_id = 0;
-  std::string account_id;
-  std::int64_t amount = 0;
-  std::string status;
-};
-
-struct AccountRow {
-  std::string account_id;
-  std::int64_t balance = 0;
-  std::optional<std::int64_t> funded;  // unknown on an older schema: only balance >= 0 checked
-};
-
+// Discrepancy, OrderRow, PaymentRow and AccountRow are the checker's own
+// (coordinator/observability/invariant_check.h), so one vocabulary serves both.
 struct InvariantRows {
   std::vector<OrderRow> orders;
   // Every payment of the listed orders. Payments of orders not listed count as "payment for

@@ -1,9 +1,10 @@
 // docs/openapi.yaml and docs/api.md describe exactly the routes the server has
-// (api_route_table() and dashboard_route_table(), which is what add_api_routes and
-// add_dashboard_routes register) and every problem type the
+// (api_route_table(), dashboard_route_table() and demo_route_table(), which is what
+// add_api_routes, add_dashboard_routes and Demo::add_routes register) and every problem type the
 // code can answer with (problems::catalogue()).
 #include <gtest/gtest.h>
 
+#include "coordinator/demo/demo.h"
 #include "coordinator/http/api_route_table.h"
 #include "coordinator/http/dashboard_routes.h"
 #include "protocol/problem.h"
@@ -18,6 +19,8 @@ std::set<Operation> served_routes() {
   for (const auto& route : http::api_route_table())
     out.emplace(std::string(route.method), std::string(route.pattern));
   for (const auto& route : http::dashboard_route_table())
+    out.emplace(std::string(route.method), std::string(route.pattern));
+  for (const auto& route : demo::demo_route_table())
     out.emplace(std::string(route.method), std::string(route.pattern));
   return out;
 }

@@ -1,5 +1,5 @@
 // Every operation docs/openapi.yaml lists answers on a running coordinator (with the
-// admin routes on): none of them is a 404 no-route or a 405.
+// admin routes and the demo flag on): none of them is a 404 no-route or a 405.
 #include <gtest/gtest.h>
 
 #include "coordinator/http/dashboard_assets.h"
@@ -22,7 +22,7 @@ std::string first_script_asset() {
 TEST(DocsLiveTest, EveryDocumentedOperationAnswers) {
   auto pair = DbPair::shared();
   if (!pair) GTEST_SKIP() << "needs the MariaDB pair of `make test`";
-  auto coordinator = start_coordinator(*pair, {"--admin-token", "docs"});
+  auto coordinator = start_coordinator(*pair, {"--admin-token", "docs", "--demo"});
   auto c = coordinator->client();
   auto account = open_account(c, "docs", 1'000);
   auto order = create_order(c, account, 10);
@@ -32,7 +32,8 @@ TEST(DocsLiveTest, EveryDocumentedOperationAnswers) {
       {"{account_id}", account},
       {"{order_id}", std::to_string(order)},
       {"{txn_id}", paid.json()["txn_id"].get<std::string>()},
-      {"{asset}", first_script_asset()}};
+      {"{asset}", first_script_asset()},
+      {"{run_id}", "d-1"}};
 
   auto operations = openapi_operations(read_text_file(source_dir() + "/docs/openapi.yaml"));
   ASSERT_GE(operations.size(), 12u);

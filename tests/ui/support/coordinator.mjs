@@ -35,7 +35,7 @@ export async function startCoordinator({ binary, pair, dir, adminToken, extraArg
   const port = await freePort();
   // [A-Za-z0-9_]{1,12}, unique among the coordinators sharing the pair.
   const nodeId = `ui${process.pid % 1000000}`;
-  // `serve --help` prints its flags (on stderr, exit status 2).
+  // `serve --help` prints its flags (on stdout, exit status 0).
   const shown = spawnSync(binary, ['serve', '--help'], { encoding: 'utf8' });
   const help = `${shown.stdout}${shown.stderr}`;
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--log-dir', join(dir, 'log'), '--orders', pair.orders,

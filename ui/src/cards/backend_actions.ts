@@ -7,6 +7,8 @@ import { Bar, Run } from './run';
 export interface BackendAction {
   route: string; // the action's name in GET /v1/demo "actions" (POST /v1/demo/<route>)
   choice?: 'crash_points' | 'architectures'; // a select fed by GET /v1/demo
+  architecture?: string; // runs only where GET /v1/demo lists this architecture
+  defaultChoice?: string; // the select's first value, when the coordinator offers it
   run: (run: Run, choice: string) => Promise<void>;
 }
 
@@ -29,16 +31,16 @@ async function raceOn(run: Run, architecture: string, extra: Record<string, unkn
 export const BACKEND: Record<string, BackendAction> = {
   'slow-pay': { route: 'slow-pay', run: async (run) => { await followDemoRun(run, 'slow-pay', { step_ms: 1200 }); } },
   crash: {
-    route: 'crash', choice: 'crash_points',
+    route: 'crash', choice: 'crash_points', defaultChoice: 'after_decision_logged',
     run: async (run, point) => { await followDemoRun(run, 'crash', { point: point || 'after_decision_logged' }); },
   },
   'key-after-crash': {
     route: 'crash',
     run: async (run) => { await followDemoRun(run, 'crash', { point: 'after_commit_all', retry_with_same_key: true }); },
   },
-  'race-outbox': { route: 'race', run: (run) => raceOn(run, 'outbox') },
+  'race-outbox': { route: 'race', architecture: 'outbox', run: (run) => raceOn(run, 'outbox') },
   'race-architecture': { route: 'race', choice: 'architectures', run: (run, arch) => raceOn(run, arch || 'xa') },
-  'saga-window': { route: 'race', run: (run) => raceOn(run, 'saga', { sample_ms: 20 }) },
+  'saga-window': { route: 'race', architecture: 'saga', run: (run) => raceOn(run, 'saga', { sample_ms: 20 }) },
   'reconcile-run': {
     route: 'reconcile',
     run: async (run) => { await followDemoRun(run, 'reconcile', { plant: 'paid_without_payment' }); },

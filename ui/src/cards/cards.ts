@@ -24,6 +24,9 @@ export function blocked(action: string): Text | null {
   if (d.kind === 'unknown') return tx('demo.unreadable', { why: d.why });
   if (!d.caps.enabled) return tx('demo.disabled');
   if (!d.caps.actions.includes(b.route)) return tx('demo.action_missing', { action: b.route });
+  if (b.architecture && !(d.caps.architectures ?? []).includes(b.architecture)) {
+    return tx('demo.architecture_missing', { architecture: b.architecture });
+  }
   return null;
 }
 
@@ -62,6 +65,10 @@ function cardElement(card: Card, state: CardState, redraw: () => void): HTMLElem
     const backend = BACKEND[action];
     const caps = demoState().kind === 'present' ? (demoState() as any).caps : null;
     const choices: string[] = backend?.choice && caps ? caps[backend.choice] ?? [] : [];
+    // The select shows what a click runs: the default choice until the reader picks another.
+    if (choices.length && !choices.includes(state.choice[action] ?? '')) {
+      state.choice[action] = backend?.defaultChoice && choices.includes(backend.defaultChoice) ? backend.defaultChoice : choices[0];
+    }
     const select = choices.length ? h('select', {
       id: `choice-${action}`, 'aria-label': t(`action.${action}.choice` as Key),
       onchange: (e: Event) => { state.choice[action] = (e.target as HTMLSelectElement).value; },

@@ -160,6 +160,7 @@ export const S = {
   'demo.needs_flag': ['需要演示开关：此协调器没有演示接口（GET /v1/demo 返回 404），需要以 serve --demo 启动的协调器。', 'Needs the demo flag: this coordinator has no demo routes (GET /v1/demo answers 404); it takes a coordinator started with serve --demo.'],
   'demo.disabled': ['需要演示开关：此协调器启动时没有打开 --demo。', 'Needs the demo flag: this coordinator was started without --demo.'],
   'demo.action_missing': ['需要演示开关：此协调器的演示接口不提供 {action}。', 'Needs the demo flag: this coordinator\'s demo routes do not offer {action}.'],
+  'demo.architecture_missing': ['此构建还没有 {architecture} 架构（GET /v1/demo 的 architectures 中没有它）。', 'This build has no {architecture} architecture yet (it is not in GET /v1/demo\'s architectures).'],
   'demo.unreadable': ['读取 GET /v1/demo 失败：{why}', 'Reading GET /v1/demo failed: {why}'],
   'demo.unknown_action': ['未知的操作 {action}', 'Unknown action {action}'],
   'demo.started': ['协调器开始运行演示 {id}', 'The coordinator started demo run {id}'],
