@@ -104,6 +104,7 @@ std::vector<SlotFault> make_compare_schedule(std::uint64_t seed, int slots,
             break;
           case chaos::FaultKind::kCrashRandom:
           case chaos::FaultKind::kCrashAt:
+          case chaos::FaultKind::kKillBroker:  // the broker's own slot kind sets its length
             break;
         }
         break;
