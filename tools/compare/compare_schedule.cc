@@ -106,6 +106,7 @@ std::vector<SlotFault> make_compare_schedule(std::uint64_t seed, int slots,
           case chaos::FaultKind::kKillBroker:  // compare's own kind stands for it
           case chaos::FaultKind::kCrashRandom:
           case chaos::FaultKind::kCrashAt:
+          case chaos::FaultKind::kKillBroker:  // the broker's own slot kind sets its length
             break;
         }
         break;

@@ -135,6 +135,26 @@ TEST_F(TakeoverTest, TheDecisionLivesInEtcdNotOnTheDisk) {
   EXPECT_EQ(retry.status, 200) << retry.body;
 }
 
+TEST(TakeoverFlags, BadDecisionStoreFlagsAreRefusedWithAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--decision-store", "zk://127.0.0.1:2181"}, "--decision-store must be file or etcd"},
+           {{"--decision-store", "etcd://"}, "--decision-store:"},
+           {{"--decision-store", "etcd://127.0.0.1:1", "--architecture", "saga"},
+            "is for --architecture xa"},
+           {{"--takeover-after", "1500ms"}, "--takeover-after must be whole seconds"},
+       }) {
+    std::vector<std::string> args{"serve"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CommandResult r = run_xacoord(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << r.output;
+  }
+}
+
 TEST_F(TakeoverTest, TheSameNodeIdTwiceRefuses) {
   const std::string node = unique_node_id("tw");
   auto first = start_node(node);
