@@ -18,8 +18,8 @@ struct ServeConfig {
   std::string node_id = "1";
   bool enable_fault_injection = false;
   std::chrono::milliseconds injected_sync_delay{0};  // XACOORD_LOG_SYNC_DELAY_MS, with the above
-  std::string architecture = "xa";                   // xa | tcc | saga | outbox | naive (docs/architectures.md)
-  bool unsafe_no_2pc = false;                        // the old name of --architecture naive
+  std::string architecture = "xa";  // xa | tcc | saga | outbox | naive (docs/architectures.md)
+  bool unsafe_no_2pc = false;       // the old name of --architecture naive
   std::string admin_token;
   // Where decisions live: "file" (the log in log_dir) or "etcd://H:P[,H:P...]", shared by
   // several coordinators (docs/scale-out.md).

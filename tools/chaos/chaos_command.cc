@@ -31,11 +31,12 @@ int chaos_command(int argc, char** argv) {
   flags.add("var",
             "directory for the databases and the coordinator's log (default: a new temp dir)",
             &o.var_dir);
-  flags.add("architecture",
-            "the design the coordinator runs: xa (default), tcc, saga, outbox (chaos starts its own "
-            "Redis; `all` adds kill-broker), or naive, the baseline the checks must catch "
-            "(docs/architectures.md); `crash` draws its crash points",
-            &o.architecture);
+  flags.add(
+      "architecture",
+      "the design the coordinator runs: xa (default), tcc, saga, outbox (chaos starts its own "
+      "Redis; `all` adds kill-broker), or naive, the baseline the checks must catch "
+      "(docs/architectures.md); `crash` draws its crash points",
+      &o.architecture);
   flags.add("unsafe", "the same as --architecture naive", &o.unsafe);
   flags.add("quiet", "no progress bar", &quiet);
   try {
