@@ -103,10 +103,8 @@ std::vector<SlotFault> make_compare_schedule(std::uint64_t seed, int slots,
           case chaos::FaultKind::kKillConnections:
             s.fault.length = milliseconds(between(200, 600));
             break;
-          case chaos::FaultKind::kKillBroker:  // compare's own kind stands for it
           case chaos::FaultKind::kCrashRandom:
           case chaos::FaultKind::kCrashAt:
-          case chaos::FaultKind::kKillBroker:  // the broker's own slot kind sets its length
             break;
         }
         break;
