@@ -48,13 +48,13 @@ const nlohmann::json& arm(const nlohmann::json& report, const std::string& name)
 }
 
 TEST(CompareSmoke, QuickRunKeepsEveryPromiseButNaivesWhichShowsAnomalies) {
-  auto r = run_compare("--quick --seed 11 --architectures xa,saga,outbox,naive");
+  auto r = run_compare("--quick --seed 11 --architectures xa,tcc,saga,outbox,naive");
   ASSERT_TRUE(r.report.is_object()) << "no compare.json";
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.report["seed"], 11);
   for (const char* f : {"compare.md", "throughput.svg", "anomalies.svg"})
     EXPECT_TRUE(std::filesystem::exists(r.out_dir + "/" + f)) << f;
-  ASSERT_EQ(r.report["arms"].size(), 4u);
+  ASSERT_EQ(r.report["arms"].size(), 5u);
   for (const auto& a : r.report["arms"]) {
     const std::string name = a["architecture"];
     EXPECT_GT(a["throughput_per_s"].get<double>(), 10) << name;
