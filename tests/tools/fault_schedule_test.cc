@@ -102,5 +102,54 @@ TEST(FaultSchedule, CrashDrawsTheTccPointsForTcc) {
   EXPECT_EQ(parse_menu("crash:tcc_after_decision").size(), 1u);
 }
 
+// Several coordinators on etcd: `all` adds kill-node and kill-etcd-member, `crash` the
+// takeover's own points; each needs the topology that can reach it, and says which.
+TEST(FaultSchedule, SeveralCoordinatorsAddTheirFaultsOnlyWhereTheyCanStrike) {
+  const Topology three{3, true};
+  auto names = [](const std::vector<Fault>& menu) {
+    std::set<std::string> set;
+    for (const auto& f : menu)
+      set.insert(f.name());
+    return set;
+  };
+  auto all = names(parse_menu("all", "xa", three));
+  EXPECT_TRUE(all.contains("kill-node"));
+  EXPECT_TRUE(all.contains("kill-etcd-member"));
+  EXPECT_TRUE(all.contains("crash:takeover_claimed"));
+  EXPECT_TRUE(all.contains("crash:takeover_resolved"));
+  EXPECT_EQ(parse_menu("all", "xa", three).size(),
+            std::size(kAllCrashPoints) + std::size(kTakeoverCrashPoints) + 1 + 4 * 2 + 2);
+  // One coordinator on etcd: a member can die, no node can be taken over.
+  auto one_on_etcd = names(parse_menu("all", "xa", Topology{1, true}));
+  EXPECT_TRUE(one_on_etcd.contains("kill-etcd-member"));
+  EXPECT_FALSE(one_on_etcd.contains("kill-node"));
+  EXPECT_FALSE(one_on_etcd.contains("crash:takeover_claimed"));
+  EXPECT_FALSE(names(parse_menu("all")).contains("kill-etcd-member")) << "the file log: no etcd";
+  EXPECT_THROW(parse_menu("kill-node"), std::invalid_argument);
+  EXPECT_THROW(parse_menu("kill-etcd-member"), std::invalid_argument);
+  EXPECT_THROW(parse_menu("crash:takeover_claimed", "xa", Topology{2, true}), std::invalid_argument)
+      << "a third node must take over the taker";
+  EXPECT_EQ(parse_menu("kill-node,kill-etcd-member", "xa", three).size(), 2u);
+}
+
+TEST(FaultSchedule, VictimsAreDrawnFromEveryNodeAndMember) {
+  auto menu = parse_menu("kill-node,kill-etcd-member", "xa", Topology{3, true});
+  std::set<int> nodes, members;
+  for (const auto& f : make_schedule(9, 200, menu, milliseconds(4000), 3)) {
+    nodes.insert(f.node);
+    members.insert(f.member);
+  }
+  EXPECT_EQ(nodes, (std::set<int>{0, 1, 2}));
+  EXPECT_EQ(members, (std::set<int>{1, 2, 3}));
+  // The draw of victims leaves the rest of a seed's schedule as it was.
+  auto one = make_schedule(9, 50, parse_menu("all"), milliseconds(4000), 1);
+  auto three = make_schedule(9, 50, parse_menu("all"), milliseconds(4000), 3);
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].name(), three[i].name());
+    EXPECT_EQ(one[i].at, three[i].at);
+    EXPECT_EQ(one[i].node, 0);
+  }
+}
+
 }  // namespace
 }  // namespace xacoord::chaos

@@ -1,5 +1,6 @@
 // `xacoord chaos`: fault-injection runs with a report a skeptic can read.
 #include <cstdio>
+#include <string>
 
 #include "common/flags.h"
 #include "tools/chaos/chaos_runner.h"
@@ -10,10 +11,12 @@ namespace xacoord {
 int chaos_command(int argc, char** argv) {
   chaos::ChaosOptions o;
   std::int64_t seed = 1, runs = o.runs, clients = o.clients, accounts = o.accounts_per_client;
+  std::int64_t nodes = o.nodes;
+  std::chrono::milliseconds takeover_after = o.takeover_after;
   bool quiet = false;
   Flags flags(
       "xacoord chaos [--seed N] [--runs N] [--duration 4s] [--clients N] [--faults MENU] [--out "
-      "DIR]");
+      "DIR] [--nodes N --decision-store etcd]");
   flags.add("seed", "seed of the fault schedule (the same seed, the same schedule)", &seed, 0,
             INT64_MAX);
   flags.add("runs", "runs, one fault each", &runs, 1, 100000);
@@ -25,7 +28,8 @@ int chaos_command(int argc, char** argv) {
   flags.add(
       "faults",
       "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
-      "kill-conn[:db] | pause-db[:db] | partition[:db] | kill-broker (outbox), comma-separated",
+      "kill-conn[:db] | pause-db[:db] | partition[:db] | kill-broker (outbox) | kill-node "
+      "(--nodes 2+) | kill-etcd-member (etcd), comma-separated",
       &o.faults);
   flags.add("out", "directory for report.json, report.md and throughput.svg", &o.out_dir);
   flags.add("var",
@@ -38,10 +42,31 @@ int chaos_command(int argc, char** argv) {
       "(docs/architectures.md); `crash` draws its crash points",
       &o.architecture);
   flags.add("unsafe", "the same as --architecture naive", &o.unsafe);
+  flags.add("nodes",
+            "coordinators sharing the databases and one etcd store; each client's requests go "
+            "round the nodes (docs/scale-out.md)",
+            &nodes, 1, chaos::kMaxNodes);
+  flags.add("decision-store",
+            "file (each coordinator's own log, the default) or etcd (chaos starts its own "
+            "three-member cluster; --architecture xa)",
+            &o.decision_store);
+  flags.add("takeover-after", "serve --takeover-after of the coordinators on etcd (whole seconds)",
+            &takeover_after);
   flags.add("quiet", "no progress bar", &quiet);
   try {
     if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());
-    chaos::parse_menu(o.faults, o.architecture);
+    if (o.decision_store != "file" && o.decision_store != "etcd")
+      throw UsageError("--decision-store must be file or etcd (got '" + o.decision_store + "')");
+    if (nodes > 1 && o.decision_store != "etcd")
+      throw UsageError(
+          "--nodes " + std::to_string(nodes) +
+          " needs --decision-store etcd: a survivor takes over a dead node's decisions from there");
+    if (o.decision_store == "etcd" && o.architecture != "xa")
+      throw UsageError("--decision-store etcd is for --architecture xa (the decisions of 2PC)");
+    if (takeover_after < std::chrono::seconds(2) || takeover_after.count() % 1000 != 0)
+      throw UsageError("--takeover-after must be whole seconds, at least 2s");
+    chaos::parse_menu(o.faults, o.architecture,
+                      chaos::Topology{static_cast<int>(nodes), o.decision_store == "etcd"});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
@@ -51,6 +76,8 @@ int chaos_command(int argc, char** argv) {
   o.clients = static_cast<int>(clients);
   o.accounts_per_client = static_cast<int>(accounts);
   o.progress = !quiet;
+  o.nodes = static_cast<int>(nodes);
+  o.takeover_after = std::chrono::duration_cast<std::chrono::seconds>(takeover_after);
   o.command = command_line(argc, argv);
   try {
     chaos::ChaosRunner runner(o);

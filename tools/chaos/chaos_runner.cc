@@ -1,5 +1,6 @@
 #include "tools/chaos/chaos_runner.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "common/check.h"
 #include "protocol/txn_id.h"
 #include "tools/chaos/coordinator_events.h"
 #include "tools/chaos/fault_actions.h"
@@ -26,6 +28,10 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr const char* kNodeId = "chaos";
+// Contract §9: a dead coordinator's branches are resolved within --takeover-after + 5 s.
+constexpr double kTakeoverSlackSeconds = 5;
+// Past the bound, how long chaos still waits before it reports the takeover as missing.
+constexpr double kGiveUpAfterBoundSeconds = 25;
 // How often the phase gauge is sampled through a run, and the progress line redrawn.
 constexpr milliseconds kSampleEvery{100};
 // Samples that say how busy the workload keeps the protocol leave out the moments a fault
@@ -66,7 +72,7 @@ HistoryPromise promise_of(const std::string& architecture) {
 struct ChaosRunner::Run {
   RunResult result;
   Clock::time_point began;
-  std::uint64_t log_offset = 0;                 // where this run's event lines begin
+  std::vector<std::uint64_t> log_offsets;       // per node: where this run's event lines begin
   std::optional<double> fault_at;               // seconds since `began`, when the fault struck
   std::vector<RecoveryFound> recoveries;        // of every restart within the run
   std::optional<RecoveryFound> crash_recovery;  // of the restart right after a crash point
@@ -80,11 +86,14 @@ ChaosRunner::ChaosRunner(ChaosOptions options) : options_(std::move(options)) {
     char tmpl[] = "/tmp/xacoord-chaos.XXXXXX";
     options_.var_dir = ::mkdtemp(tmpl);
   }
+  XA_CHECK(options_.nodes >= 1 && options_.nodes <= kMaxNodes, "chaos: --nodes out of range");
+  XA_CHECK(options_.nodes == 1 || on_etcd(), "chaos: several nodes without etcd");
 }
 
 ChaosRunner::~ChaosRunner() {
-  coordinator_.reset();
+  nodes_.clear();
   broker_.reset();
+  etcd_.reset();
   pair_.reset();
 }
 
@@ -92,56 +101,140 @@ double ChaosRunner::now() const {
   return std::chrono::duration<double>(Clock::now() - began_).count();
 }
 
-std::string ChaosRunner::log_path() const {
-  return options_.var_dir + "/coordinator.log";
+std::vector<ChaosRunner::Node*> ChaosRunner::all_nodes() {
+  std::vector<Node*> all;
+  for (auto& n : nodes_)
+    all.push_back(&n);
+  return all;
 }
 
-void ChaosRunner::start_coordinator(const std::string& crash_spec) {
-  coordinator_.reset();
+void ChaosRunner::start_node(Node& node, const std::string& crash_spec) {
+  node.process.reset();
   harness::ServeOptions o;
   o.binary = harness::self_executable();
-  o.port = port_;
-  o.stderr_path = log_path();
-  o.args = {"--listen", "127.0.0.1:" + std::to_string(port_), "--log-dir", log_dir_, "--orders",
-            pair_->url("orders"), "--payments", pair_->url("payments"), "--node-id", kNodeId,
+  o.port = node.port;
+  o.stderr_path = node.log_path;
+  o.args = {"--listen", "127.0.0.1:" + std::to_string(node.port), "--log-dir", node.log_dir,
+            "--orders", pair_->url("orders"), "--payments", pair_->url("payments"), "--node-id",
+            node.id,
             // Short timeouts: faults should turn into errors and retries within a run.
             "--connect-timeout-seconds", "1", "--read-timeout-seconds", "2", "--lock-wait-seconds",
             "2", "--deadline", "5s", "--retry-max-backoff", "500ms", "--health-interval", "200ms",
-            "--orphan-scan-interval", "1s", "--orphan-grace", "2s", "--pool-size", "64"};
+            "--orphan-scan-interval", "1s", "--orphan-grace", "2s", "--pool-size",
+            std::to_string(std::max(8, 64 / options_.nodes))};
   o.args.push_back("--architecture");
   o.args.push_back(options_.architecture);
   if (broker_) {
     o.args.push_back("--broker");
     o.args.push_back(broker_->url());
   }
+  if (etcd_) {
+    o.args.insert(o.args.end(), {"--decision-store", etcd_->url(), "--takeover-after",
+                                 std::to_string(options_.takeover_after.count()) + "s"});
+  }
   if (!crash_spec.empty()) {
     o.args.push_back("--enable-fault-injection");
     o.env.emplace_back("XACOORD_CRASH_AT", crash_spec);
   }
-  armed_crash_ = crash_spec;
-  coordinator_ = harness::ServeProcess::start(o);
-  if (!coordinator_->wait_ready(std::chrono::seconds(60))) {
-    throw std::runtime_error("the coordinator did not become ready; see " + o.stderr_path);
+  node.armed_crash = crash_spec;
+  node.process = harness::ServeProcess::start(o);
+  // On etcd a node whose last run died waits for its old lease (--takeover-after + 3 s).
+  if (!node.process->wait_ready(std::chrono::seconds(60))) {
+    throw std::runtime_error("coordinator " + node.id + " did not become ready; see " +
+                             o.stderr_path);
   }
 }
 
-void ChaosRunner::restart_coordinator_if_dead(Run& run) {
-  if (coordinator_->running()) return;
+void ChaosRunner::stop_node(Node& node) {
+  if (!node.running()) return;
+  node.process->signal(SIGTERM);
+  if (!node.process->wait_exit(std::chrono::seconds(15))) node.process->signal(SIGKILL);
+  node.process->wait_exit(std::chrono::seconds(5));
+}
+
+void ChaosRunner::restart_node(Node& node, Run& run) {
   double down = now();
-  std::uint64_t offset = log_size(log_path());
-  start_coordinator("");
-  // Logged before "ready", so it is there once start_coordinator returns.
-  if (auto found = first_recovery_started(read_events(log_path(), offset)))
+  std::uint64_t offset = log_size(node.log_path);
+  start_node(node, "");
+  // Logged before "ready", so it is there once start_node returns.
+  if (auto found = first_recovery_started(read_events(node.log_path, offset)))
     run.recoveries.push_back(*found);
   run.result.fault_windows.push_back({down, now(), "coordinator restart"});
   measure_recovery(run, down);
-  check_nothing_prepared_after_ready(run);
+  check_nothing_prepared_after_ready(node, run);
 }
 
-void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
+void ChaosRunner::restart_dead_nodes(Run& run) {
+  release_taken_over(run, false);
+  for (auto& node : nodes_) {
+    if (!node.running() && !node.held_down) restart_node(node, run);
+  }
+}
+
+void ChaosRunner::hold_down(Node& node, Run& run) {
+  node.held_down = true;
+  node.killed_at = now();
+  node.offsets_at_kill.clear();
+  for (const auto& n : nodes_)
+    node.offsets_at_kill.push_back(log_size(n.log_path));
+  run.result.fault_windows.push_back({node.killed_at, node.killed_at, node.id + " down"});
+}
+
+// Taken over: a live node logged `takeover_finished` for it since it was killed, and neither
+// database lists a prepared branch of its id.
+bool ChaosRunner::taken_over(const Node& node) const {
+  bool finished = false;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (&nodes_[i] == &node) continue;
+    for (const auto& e : read_events(nodes_[i].log_path, node.offsets_at_kill.at(i))) {
+      if (e.value("event", "") == "takeover_finished" && e.value("node_id", "") == node.id)
+        finished = true;
+    }
+  }
+  if (!finished) return false;
+  for (const char* name : {"orders", "payments"}) {
+    try {
+      for (const Xid& xid : pair_->connect(name)->xa_recover()) {
+        auto txn = txn_of_xid(xid);
+        if (txn && txn->node == node.id) return false;
+      }
+    } catch (const std::exception&) {
+      return false;  // a database down by design: ask again
+    }
+  }
+  return true;
+}
+
+void ChaosRunner::release_taken_over(Run& run, bool wait) {
+  const double bound =
+      std::chrono::duration<double>(options_.takeover_after).count() + kTakeoverSlackSeconds;
+  for (auto& node : nodes_) {
+    if (!node.held_down) continue;
+    for (;;) {
+      if (taken_over(node)) {
+        run.result.takeover_seconds.push_back(now() - node.killed_at);
+        break;
+      }
+      if (now() - node.killed_at > bound + kGiveUpAfterBoundSeconds) {
+        run.result.discrepancies.push_back(
+            {"contract §9: a dead coordinator was not taken over",
+             {{"node", node.id}, {"seconds", now() - node.killed_at}}});
+        break;
+      }
+      if (!wait) return;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    node.held_down = false;
+    for (auto& w : run.result.fault_windows) {
+      if (w.what == node.id + " down" && w.end == w.start) w.end = now();
+    }
+  }
+}
+
+void ChaosRunner::check_nothing_prepared_after_ready(Node& node, Run& run) {
   std::uint64_t epoch = 0;
   try {
-    auto scrape = report::parse_prometheus_text(coordinator_->client().get("/metrics").body);
+    auto scrape = report::parse_prometheus_text(node.process->client().get("/metrics").body);
     epoch = static_cast<std::uint64_t>(scrape.value("xacoord_decision_log_epoch").value_or(0));
   } catch (const std::exception&) {
     return;  // died again already: the next restart checks
@@ -151,10 +244,11 @@ void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
       try {
         for (const Xid& xid : pair_->connect(name)->xa_recover()) {
           auto txn = txn_of_xid(xid);
-          if (!txn || txn->node != kNodeId || txn->epoch >= epoch) continue;
+          if (!txn || txn->node != node.id || txn->epoch >= epoch) continue;
           run.result.discrepancies.push_back(
               {"invariant 4: branch of an earlier run prepared after ready",
                {{"database", name},
+                {"node", node.id},
                 {"xid", xid.to_string()},
                 {"ms_after_ready", sample * 250},
                 {"epoch", epoch}}});
@@ -167,14 +261,34 @@ void ChaosRunner::check_nothing_prepared_after_ready(Run& run) {
   }
 }
 
+std::optional<InFlight> ChaosRunner::sample(const std::vector<Node*>& which) const {
+  std::optional<InFlight> sum;
+  for (const Node* node : which) {
+    HttpClient http("127.0.0.1", node->port, milliseconds(500));
+    if (auto f = sample_in_flight(http)) {
+      if (!sum) sum = InFlight{};
+      *sum += *f;
+    }
+  }
+  return sum;
+}
+
 ChaosReport ChaosRunner::run() {
   began_ = Clock::now();
   pair_ = harness::LocalPair::start(options_.var_dir + "/db");
   if (options_.architecture == "outbox")
     broker_ = harness::LocalBroker::start(options_.var_dir + "/broker");
-  port_ = harness::free_port();
-  log_dir_ = options_.var_dir + "/coordinator";
-  start_coordinator("");
+  if (on_etcd()) etcd_ = harness::EtcdCluster::start(options_.var_dir + "/etcd");
+  nodes_.resize(static_cast<std::size_t>(options_.nodes));
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    // One node keeps the names chaos always used.
+    const std::string suffix = nodes_.size() == 1 ? "" : std::to_string(i + 1);
+    nodes_[i].id = kNodeId + suffix;
+    nodes_[i].port = harness::free_port();
+    nodes_[i].log_dir = options_.var_dir + "/coordinator" + suffix;
+    nodes_[i].log_path = options_.var_dir + "/coordinator" + suffix + ".log";
+    start_node(nodes_[i], "");
+  }
   began_ = Clock::now();  // the timeline starts when the first run can
 
   ChaosReport report;
@@ -182,9 +296,12 @@ ChaosReport ChaosRunner::run() {
   report.command = options_.command;
   report.unsafe = options_.unsafe;
   report.architecture = options_.architecture;
-  auto schedule =
-      make_schedule(options_.seed, options_.runs,
-                    parse_menu(options_.faults, options_.architecture), options_.duration);
+  report.nodes = options_.nodes;
+  report.decision_store = options_.decision_store;
+  const Topology topology{options_.nodes, on_etcd()};
+  auto schedule = make_schedule(options_.seed, options_.runs,
+                                parse_menu(options_.faults, options_.architecture, topology),
+                                options_.duration, options_.nodes);
   report::ProgressBar bar(options_.progress);
   for (int i = 0; i < options_.runs; ++i) {
     report.runs.push_back(run_one(i + 1, schedule[static_cast<std::size_t>(i)]));
@@ -199,7 +316,12 @@ ChaosReport ChaosRunner::run() {
                   r.transactions_aborted, f.before_prepare, f.prepared_undecided,
                   f.decided_uncommitted, r.found_nothing_in_flight() ? " (NOTHING)" : "",
                   r.operations, r.recovery_seconds, r.anomalies.size() + r.discrepancies.size());
-    bar.print(line);
+    std::string text = line;
+    for (double t : r.takeover_seconds) {
+      std::snprintf(line, sizeof line, ", taken over in %.2f s", t);
+      text += line;
+    }
+    bar.print(text);
   }
   report.write(options_.out_dir);
   return report;
@@ -209,10 +331,24 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   Run run;
   run.result.index = index;
   run.result.fault = fault.name();
-  std::string crash_spec = fault.kind == FaultKind::kCrashAt ? std::string(name_of(*fault.point)) +
-                                                                   ":" + std::to_string(fault.nth)
-                                                             : "";
-  if (crash_spec != armed_crash_ || !coordinator_->running()) start_coordinator(crash_spec);
+  const bool takeover_point = fault.kind == FaultKind::kCrashAt && is_takeover_point(*fault.point);
+  std::string crash_spec = fault.kind == FaultKind::kCrashAt
+                               ? std::string(name_of(*fault.point)) + ":" +
+                                     std::to_string(takeover_point ? 1 : fault.nth)
+                               : "";
+  const std::size_t victim = static_cast<std::size_t>(fault.node) % nodes_.size();
+  if (nodes_.size() > 1 && fault.kind != FaultKind::kKillEtcdMember)
+    run.result.fault += "@" + nodes_[victim].id;
+  // Armed: the victim of a crash point; for the takeover's points, every node but the one
+  // that will be killed, so whichever claims it dies mid-takeover.
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const bool armed = takeover_point ? i != victim : i == victim;
+    const std::string want = armed ? crash_spec : "";
+    if (want != nodes_[i].armed_crash || !nodes_[i].running()) {
+      stop_node(nodes_[i]);
+      start_node(nodes_[i], want);
+    }
+  }
 
   const std::string prefix =
       "chaos-s" + std::to_string(options_.seed) + "-r" + std::to_string(index) + "-";
@@ -222,13 +358,19 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   w.seed = options_.seed * 7919 + static_cast<std::uint64_t>(index);
   w.prefix = prefix;
   w.funded_accounts_per_client = options_.accounts_per_client;
-  workload::PayCancelRace race(
-      w, [this] { return HttpClient("127.0.0.1", port_, std::chrono::seconds(10)); });
+  // Each connection the clients open goes to the next node: a client's pay and its racing
+  // cancel land on different coordinators (contract §9: any node accepts any request).
+  auto next_node = std::make_shared<std::atomic<std::size_t>>(0);
+  workload::PayCancelRace race(w, [this, next_node] {
+    const Node& node = nodes_[(*next_node)++ % nodes_.size()];
+    return HttpClient("127.0.0.1", node.port, std::chrono::seconds(10));
+  });
   // The previous run's fault may still echo (a session to a restarted server fails once):
   // opening accounts sends again what the coordinator answers with "try again".
   race.open_accounts();
 
-  run.log_offset = log_size(log_path());
+  for (const auto& node : nodes_)
+    run.log_offsets.push_back(log_size(node.log_path));
   run.began = Clock::now();
   const double run_offset = now();
   workload::RaceResult raced;
@@ -237,10 +379,12 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
   std::atomic<bool> done{false};
   std::thread watcher([&] {
     report::ProgressBar bar(options_.progress);
-    HttpClient http("127.0.0.1", port_, milliseconds(500));
+    std::vector<Node*> every;
+    for (auto& n : nodes_)
+      every.push_back(&n);
     while (!done) {
       double at = now();
-      if (auto sample = sample_in_flight(http)) run.phase_samples.emplace_back(at, *sample);
+      if (auto s = sample(every)) run.phase_samples.emplace_back(at, *s);
       bar.draw(std::chrono::duration<double>(Clock::now() - run.began) / options_.duration,
                "run " + std::to_string(index) + "/" + std::to_string(options_.runs) + " " +
                    run.result.fault + ", " + std::to_string(race.answered()) + " answers");
@@ -248,12 +392,13 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
     }
   });
   inject(fault, run);
-  // The clients keep retrying after the fault; keep the coordinator alive for them.
+  // The clients keep retrying after the fault; keep the coordinators alive for them.
   while (Clock::now() < run.began + options_.duration) {
-    restart_coordinator_if_dead(run);
+    restart_dead_nodes(run);
     std::this_thread::sleep_for(milliseconds(20));
   }
-  restart_coordinator_if_dead(run);
+  release_taken_over(run, true);
+  restart_dead_nodes(run);
   clients.join();
   done = true;
   watcher.join();
@@ -289,29 +434,40 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
 
 void ChaosRunner::inject(const Fault& fault, Run& run) {
   auto& r = run.result;
+  Node& victim = nodes_[static_cast<std::size_t>(fault.node) % nodes_.size()];
   if (fault.kind == FaultKind::kCrashAt) {
-    wait_for_crash_point(run);
+    if (is_takeover_point(*fault.point)) {
+      crash_mid_takeover(fault, run);
+    } else {
+      wait_for_crash_point(victim, run);
+    }
     return;
   }
   const auto end = run.began + options_.duration;
   std::this_thread::sleep_until(run.began + fault.at);
   r.random_fault = true;
-  {
-    // Right before the strike: what it is about to hit.
-    HttpClient http("127.0.0.1", port_, std::chrono::seconds(2));
-    r.in_flight_at_fault = sample_in_flight(http);
-    if (r.in_flight_at_fault) r.in_flight_source = "metrics";
-  }
+  // Right before the strike: what it is about to hit (a coordinator's own work, or all of
+  // it when the fault is outside the coordinators).
+  const bool strikes_a_node =
+      fault.kind == FaultKind::kCrashRandom || fault.kind == FaultKind::kKillNode;
+  r.in_flight_at_fault = strikes_a_node ? sample({&victim}) : sample(all_nodes());
+  if (r.in_flight_at_fault) r.in_flight_source = "metrics";
   run.fault_at = std::chrono::duration<double>(Clock::now() - run.began).count();
-  auto action = make_fault_action(fault, *pair_, *coordinator_, broker_.get());
+  auto action = make_fault_action(fault, *pair_, *victim.process, broker_.get(), etcd_.get());
   const double start = now();
+  if (fault.kind == FaultKind::kKillNode) {
+    // Down until a survivor has taken it over; the run's loop restarts it then.
+    if (action->strike()) r.fault_fired = true;
+    hold_down(victim, run);
+    return;
+  }
   for (int strike = 0; strike < action->strikes() && Clock::now() < end; ++strike) {
     if (action->strike()) r.fault_fired = true;
     std::this_thread::sleep_for(fault.length);
   }
   action->end();
   if (fault.kind == FaultKind::kCrashRandom) {
-    restart_coordinator_if_dead(run);  // records the window and the recovery
+    restart_node(victim, run);  // records the window and the recovery
     r.fault_windows.back().what = r.fault;
     return;
   }
@@ -320,36 +476,73 @@ void ChaosRunner::inject(const Fault& fault, Run& run) {
 }
 
 // Armed at start: the coordinator kills itself when it reaches the point.
-void ChaosRunner::wait_for_crash_point(Run& run) {
+void ChaosRunner::wait_for_crash_point(Node& node, Run& run) {
   constexpr milliseconds kPoll{5};
   auto& r = run.result;
   const auto end = run.began + options_.duration;
-  while (Clock::now() < end && coordinator_->running())
+  while (Clock::now() < end && node.running())
     std::this_thread::sleep_for(kPoll);
-  if (coordinator_->running()) return;
+  if (node.running()) return;
   r.fault_fired = true;
   // It died within the last poll: half of one back is the best guess of the instant.
   run.fault_at = std::chrono::duration<double>(Clock::now() - run.began - kPoll / 2).count();
-  restart_coordinator_if_dead(run);
+  restart_node(node, run);
   r.fault_windows.back().what = r.fault;
   if (!run.recoveries.empty()) run.crash_recovery = run.recoveries.back();
+}
+
+// The takeover's own crash points: the victim is SIGKILLed at the fault's instant and held
+// down; every other node is armed, so the first to claim it dies mid-takeover, and the
+// rest (restarted takers among them) must finish the victim's and the taker's branches.
+void ChaosRunner::crash_mid_takeover(const Fault& fault, Run& run) {
+  constexpr milliseconds kPoll{5};
+  auto& r = run.result;
+  Node& victim = nodes_[static_cast<std::size_t>(fault.node) % nodes_.size()];
+  const auto end = run.began + options_.duration;
+  std::this_thread::sleep_until(run.began + fault.at);
+  run.fault_at = std::chrono::duration<double>(Clock::now() - run.began).count();
+  victim.process->signal(SIGKILL);
+  victim.process->wait_exit(std::chrono::seconds(5));
+  hold_down(victim, run);
+  auto a_taker_died = [&] {
+    for (auto& n : nodes_)
+      if (&n != &victim && !n.running()) return true;
+    return false;
+  };
+  const double bound =
+      std::chrono::duration<double>(options_.takeover_after).count() + kTakeoverSlackSeconds;
+  while ((Clock::now() < end || now() - victim.killed_at < bound) && !a_taker_died())
+    std::this_thread::sleep_for(kPoll);
+  if (!a_taker_died()) return;  // not reached: the report says "missed"
+  r.fault_fired = true;
+  const double died = now();
+  restart_dead_nodes(run);  // the takers, not the held victim
+  for (auto& w : r.fault_windows)
+    if (w.start >= died) w.what = r.fault;
 }
 
 // Ready again, and nothing left in doubt: recovery has finished what the fault left.
 void ChaosRunner::measure_recovery(Run& run, double fault_ended) {
   auto until = Clock::now() + std::chrono::seconds(60);
   while (Clock::now() < until) {
-    try {
-      auto http = coordinator_->client(std::chrono::seconds(5));
-      // Ready, nothing in doubt, and (tcc, saga, outbox) nothing in flight or undelivered.
-      if (http.get("/healthz").status == 200 &&
-          http.get("/v1/transactions?state=in_doubt").json().value("count", 1) == 0 &&
-          http.get("/v1/status").json().value("settled", false)) {
-        run.result.recovery_seconds = std::max(run.result.recovery_seconds, now() - fault_ended);
-        return;
+    bool all = true;
+    for (auto& node : nodes_) {
+      if (node.held_down) continue;
+      if (!node.running()) return;  // died again: the restart measures anew
+      try {
+        auto http = node.process->client(std::chrono::seconds(5));
+        // Ready, nothing in doubt, and (tcc, saga, outbox) nothing in flight or undelivered.
+        all = all && http.get("/healthz").status == 200 &&
+              http.get("/v1/transactions?state=in_doubt").json().value("count", 1) == 0 &&
+              http.get("/v1/status").json().value("settled", false);
+      } catch (const std::exception&) {
+        all = false;
       }
-    } catch (const std::exception&) {
-      if (!coordinator_->running()) return;  // died again: the restart measures anew
+      if (!all) break;
+    }
+    if (all) {
+      run.result.recovery_seconds = std::max(run.result.recovery_seconds, now() - fault_ended);
+      return;
     }
     std::this_thread::sleep_for(milliseconds(20));
   }
@@ -357,9 +550,11 @@ void ChaosRunner::measure_recovery(Run& run, double fault_ended) {
       {"recovery did not finish within 60 s", {{"run", run.result.index}}});
 }
 
-// Before checking: the coordinator alive, ready, with nothing in doubt.
+// Before checking: every coordinator alive (a held one taken over first), ready, with
+// nothing in doubt.
 void ChaosRunner::wait_recovered(Run& run) {
-  restart_coordinator_if_dead(run);
+  release_taken_over(run, true);
+  restart_dead_nodes(run);
   double before = run.result.recovery_seconds;
   measure_recovery(run, now());
   run.result.recovery_seconds = before;  // settling after the run is not the fault's recovery
@@ -372,7 +567,8 @@ void ChaosRunner::check(Run& run, const std::string& prefix, const std::vector<w
   auto payments_db = pair_->connect("payments");
   reconcile::Scope scope;
   scope.account_prefix = prefix;
-  scope.node_id = kNodeId;
+  // One node: only its branches. Several: the pair is chaos's own, every branch is ours.
+  if (nodes_.size() == 1) scope.node_id = nodes_[0].id;
   auto report = reconcile::check(*orders_db, *payments_db, scope);
   for (const auto& d : report.discrepancies) {
     run.result.discrepancies.push_back(
@@ -392,7 +588,14 @@ void ChaosRunner::count(Run& run, const std::vector<workload::Op>& ops) {
   std::set<std::int64_t> orders;
   for (const auto& op : ops)
     orders.insert(op.order_id);
-  auto aborts = count_aborts(read_events(log_path(), run.log_offset), orders);
+  std::vector<nlohmann::json> events;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    auto more = read_events(nodes_[i].log_path, run.log_offsets[i]);
+    for (const auto& e : more)
+      if (e.value("event", "") == "takeover_finished") ++r.takeovers;
+    events.insert(events.end(), more.begin(), more.end());
+  }
+  auto aborts = count_aborts(events, orders);
   r.transactions_aborted = aborts.aborted;
   r.transactions_refused = aborts.refused;
   // Killed before they could log their end: recovery rolled them back.

@@ -109,15 +109,36 @@ class BrokerOutage : public FaultAction {
   harness::LocalBroker& broker_;
 };
 
+// One etcd member SIGKILLed and, after the fault's length, started again on its data. The
+// other two keep a quorum: no decision may fail (docs/scale-out.md, "What each failure does").
+class EtcdMemberOutage : public FaultAction {
+ public:
+  EtcdMemberOutage(harness::EtcdCluster& etcd, int member) : etcd_(etcd), member_(member) {}
+  bool strike() override {
+    etcd_.kill(member_);
+    return true;
+  }
+  void end() override { etcd_.start(member_); }
+
+ private:
+  harness::EtcdCluster& etcd_;
+  int member_;
+};
+
 }  // namespace
 
 std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::LocalPair& pair,
                                                harness::ServeProcess& coordinator,
-                                               harness::LocalBroker* broker) {
+                                               harness::LocalBroker* broker,
+                                               harness::EtcdCluster* etcd) {
   using harness::LocalPair;
   switch (fault.kind) {
     case FaultKind::kCrashRandom:
+    case FaultKind::kKillNode:
       return std::make_unique<CoordinatorKill>(coordinator);
+    case FaultKind::kKillEtcdMember:
+      if (!etcd) throw std::invalid_argument("kill-etcd-member needs --decision-store etcd");
+      return std::make_unique<EtcdMemberOutage>(*etcd, fault.member);
     case FaultKind::kKillDatabase:
       return std::make_unique<DatabaseOutage>(pair, fault.database, &LocalPair::kill,
                                               &LocalPair::restart);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "tools/chaos/fault_schedule.h"
+#include "tools/harness/etcd_cluster.h"
 #include "tools/harness/local_broker.h"
 #include "tools/harness/local_pair.h"
 #include "tools/harness/serve_process.h"
@@ -23,10 +24,13 @@ class FaultAction {
   virtual void end() {}
 };
 
-// For every kind but FaultKind::kCrashAt, which the coordinator fires itself. `broker` is
-// needed by kill-broker (chaos starts one for --architecture outbox).
+// For every kind but FaultKind::kCrashAt, which the coordinator fires itself. `coordinator`
+// is the one the fault strikes (crash:random, kill-node: the runner keeps a killed node down
+// until it is taken over); `broker` is needed by kill-broker (chaos starts one for
+// --architecture outbox), `etcd` by kill-etcd-member (--decision-store etcd).
 std::unique_ptr<FaultAction> make_fault_action(const Fault& fault, harness::LocalPair& pair,
                                                harness::ServeProcess& coordinator,
-                                               harness::LocalBroker* broker = nullptr);
+                                               harness::LocalBroker* broker = nullptr,
+                                               harness::EtcdCluster* etcd = nullptr);
 
 }  // namespace xacoord::chaos

@@ -83,8 +83,12 @@ nlohmann::json ChaosReport::to_json() const {
   InFlight in_flight;
   PhaseSamples phases;
   double worst_recovery = 0, total_recovery = 0;
+  std::vector<double> takeover_times;
   for (const auto& r : runs) {
-    const std::string kind = r.fault.substr(0, r.fault.find(':'));
+    // "kill-db:orders" and "kill-node@chaos2" are of the kinds kill-db and kill-node.
+    const std::string kind = r.fault.substr(0, r.fault.find_first_of(":@"));
+    takeover_times.insert(takeover_times.end(), r.takeover_seconds.begin(),
+                          r.takeover_seconds.end());
     phases += r.phase_samples;
     if (r.fault_fired) faults[kind]++;
     if (r.in_flight_at_fault) {
@@ -121,6 +125,8 @@ nlohmann::json ChaosReport::to_json() const {
          {"unanswered", r.unanswered},
          {"retries", r.retries},
          {"recovery_seconds", r.recovery_seconds},
+         {"takeover_seconds", r.takeover_seconds},
+         {"takeovers", r.takeovers},
          {"history_anomalies", anomalies},
          {"invariant_discrepancies", discrepancies}});
   }
@@ -133,10 +139,17 @@ nlohmann::json ChaosReport::to_json() const {
   nlohmann::json in_flight_by_fault_json = nlohmann::json::object();
   for (const auto& [kind, f] : in_flight_by_fault)
     in_flight_by_fault_json[kind] = f.to_json();
+  std::sort(takeover_times.begin(), takeover_times.end());
+  nlohmann::json takeover_json = {
+      {"count", takeover_times.size()},
+      {"median", takeover_times.empty() ? 0.0 : takeover_times[takeover_times.size() / 2]},
+      {"max", takeover_times.empty() ? 0.0 : takeover_times.back()}};
   return {{"seed", seed},
           {"command", command},
           {"unsafe", unsafe},
           {"architecture", architecture},
+          {"nodes", nodes},
+          {"decision_store", decision_store},
           {"totals",
            {{"runs", runs.size()},
             {"transactions_committed",
@@ -160,7 +173,9 @@ nlohmann::json ChaosReport::to_json() const {
             {"violations", violations()},
             {"recovery_seconds_mean",
              runs.empty() ? 0 : total_recovery / static_cast<double>(runs.size())},
-            {"recovery_seconds_max", worst_recovery}}},
+            {"recovery_seconds_max", worst_recovery},
+            {"takeovers", sum(&RunResult::takeovers)},
+            {"takeover_seconds", takeover_json}}},
           {"anomalies_by_kind", by_kind},
           {"runs", runs_json}};
 }
@@ -223,6 +238,14 @@ std::string ChaosReport::to_markdown(const std::string& svg_name) const {
   md << "| " << t["operations"] << " | " << t["acknowledged"] << " | " << t["unanswered"] << " | "
      << report::fixed(t["recovery_seconds_mean"].get<double>(), 2) << " s | "
      << report::fixed(t["recovery_seconds_max"].get<double>(), 2) << " s |\n\n";
+  if (nodes > 1 || decision_store != "file") {
+    const auto& tk = t["takeover_seconds"];
+    md << nodes << " coordinators, decisions in " << decision_store << ". Dead coordinators "
+       << "taken over by a survivor: " << tk["count"] << " (from the kill until no branch of "
+       << "its id was prepared: median " << report::fixed(tk["median"].get<double>(), 2)
+       << " s, max " << report::fixed(tk["max"].get<double>(), 2) << " s); `takeover_finished` "
+       << "events: " << t["takeovers"] << ".\n\n";
+  }
   md << "Faults fired:";
   for (const auto& [kind, n] : t["faults_fired"].items())
     md << " " << kind << " " << n << ";";

@@ -61,6 +61,11 @@ struct RunResult {
   std::vector<Anomaly> anomalies;  // invariant 5 (history)
   std::vector<Anomaly> discrepancies;  // invariants 1-4 (reconcile)
   std::vector<double> answer_times;    // seconds since the chaos began
+  // Several coordinators on etcd: each held-down node's time from its kill until a survivor
+  // had taken it over and no branch of its id was prepared; and the `takeover_finished`
+  // lines of the run (a restarted taker's may add to them).
+  std::vector<double> takeover_seconds;
+  std::size_t takeovers = 0;
   std::vector<Window> fault_windows;
   bool ok() const { return anomalies.empty() && discrepancies.empty(); }
 };
@@ -70,6 +75,8 @@ struct ChaosReport {
   std::string command;
   bool unsafe = false;
   std::string architecture = "xa";
+  int nodes = 1;
+  std::string decision_store = "file";
   std::vector<RunResult> runs;
 
   // `chaos` fails when more than this share of the random faults that fired found no

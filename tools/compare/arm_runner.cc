@@ -122,6 +122,10 @@ void ArmRunner::start_coordinator(const std::string& crash_spec) {
     o.args.push_back("--broker");
     o.args.push_back(broker_->url());
   }
+  if (options_.architecture == "xa" && !options_.etcd_url.empty()) {
+    o.args.push_back("--decision-store");
+    o.args.push_back(options_.etcd_url);
+  }
   if (!crash_spec.empty()) {
     o.args.push_back("--enable-fault-injection");
     o.env.emplace_back("XACOORD_CRASH_AT", crash_spec);

@@ -28,6 +28,9 @@ struct ArmOptions {
   int clients = 8;
   std::vector<ArmFault> faults;  // one per slot
   std::string var_dir;           // the arm's coordinator log and stderr
+  // etcd://... when the xa arm keeps its decisions in etcd (compare --decision-store etcd);
+  // the other designs keep their own state in their databases and ignore it.
+  std::string etcd_url;
   bool locking_sampler = true;
   // Test only: after settling, one REFUNDED payment of the arm is set back to CAPTURED,
   // which the final check must report (tests/tools/compare/compare_smoke_test.cc).

@@ -36,6 +36,10 @@ int compare_command(int argc, char** argv) {
             "the smoke of make test: 4 s per arm, one crash at a random instant each, 6 clients",
             &quick);
   flags.add("quiet", "no progress bar", &quiet);
+  flags.add("decision-store",
+            "file (default) or etcd: the xa arm keeps its decisions in a three-member etcd that "
+            "compare starts (docs/scale-out.md)",
+            &o.decision_store);
   flags.add("plant-anomaly",
             "tests only: after this arm settles, set one of its REFUNDED payments back to CAPTURED "
             "(the check must report it)",
@@ -52,6 +56,8 @@ int compare_command(int argc, char** argv) {
     if (o.duration < std::chrono::seconds(1) || o.slot < std::chrono::seconds(1))
       throw UsageError("--duration and --slot must be at least 1s");
     compare::parse_compare_menu(o.faults);
+    if (o.decision_store != "file" && o.decision_store != "etcd")
+      throw UsageError("--decision-store must be file or etcd (got '" + o.decision_store + "')");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

@@ -80,6 +80,7 @@ bool CompareReport::promises_kept() const {
 nlohmann::json CompareReport::to_json() const {
   nlohmann::json out{{"seed", seed},
                      {"command", command},
+                     {"decision_store", decision_store},
                      {"faults", faults},
                      {"duration_s", duration_s},
                      {"clients", clients},

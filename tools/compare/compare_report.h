@@ -19,6 +19,7 @@ struct CompareReport {
   std::string faults;
   double duration_s = 0;
   int clients = 0;
+  std::string decision_store = "file";  // of the xa arm
   std::vector<ArmResult> arms;
 
   // Every arm but naive kept its promise (§6); naive's anomalies are reported only.

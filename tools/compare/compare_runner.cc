@@ -8,6 +8,7 @@
 
 #include "tools/compare/arm_runner.h"
 #include "tools/compare/compare_schedule.h"
+#include "tools/harness/etcd_cluster.h"
 #include "tools/harness/local_broker.h"
 #include "tools/harness/local_pair.h"
 #include "tools/report/progress_bar.h"
@@ -47,6 +48,7 @@ CompareReport run_compare(const CompareOptions& options) {
   report.faults = options.faults;
   report.duration_s = std::chrono::duration<double>(options.duration).count();
   report.clients = options.clients;
+  report.decision_store = options.decision_store;
 
   const int slots = std::max<int>(
       1, static_cast<int>(options.duration.count() / std::max<long>(1, options.slot.count())));
@@ -58,6 +60,8 @@ CompareReport run_compare(const CompareOptions& options) {
   if (std::find(options.architectures.begin(), options.architectures.end(), "outbox") !=
       options.architectures.end())
     broker = harness::LocalBroker::start(var + "/broker");
+  std::unique_ptr<harness::EtcdCluster> etcd;
+  if (options.decision_store == "etcd") etcd = harness::EtcdCluster::start(var + "/etcd");
 
   const double arms = static_cast<double>(options.architectures.size());
   for (std::size_t i = 0; i < options.architectures.size(); ++i) {
@@ -70,6 +74,7 @@ CompareReport run_compare(const CompareOptions& options) {
     a.clients = options.clients;
     a.faults = schedule_for(schedule, name);
     a.var_dir = var + "/" + name;
+    if (etcd) a.etcd_url = etcd->url();
     a.plant_anomaly = options.plant_anomaly == name;
     a.progress = [&bar, i, arms](double share, const std::string& caption) {
       bar.draw((static_cast<double>(i) + share) / arms, "arm " + std::to_string(i + 1) + "/" +

@@ -25,6 +25,9 @@ struct CompareOptions {
   std::string out_dir = "compare-report";
   std::string var_dir;  // default: a new temp dir
   bool progress = true;
+  // "file" or "etcd": the xa arm's decisions in a three-member etcd that compare starts
+  // (contract §9); the other arms are unchanged.
+  std::string decision_store = "file";
   std::string plant_anomaly;  // test only: the arm whose settled data gets a planted anomaly
   std::string command;
 };

@@ -105,6 +105,8 @@ std::vector<SlotFault> make_compare_schedule(std::uint64_t seed, int slots,
             break;
           case chaos::FaultKind::kCrashRandom:
           case chaos::FaultKind::kCrashAt:
+          case chaos::FaultKind::kKillNode:        // one coordinator per arm: never drawn
+          case chaos::FaultKind::kKillEtcdMember:  // no etcd in compare's menu
             break;
         }
         break;
