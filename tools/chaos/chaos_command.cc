@@ -25,12 +25,11 @@ int chaos_command(int argc, char** argv) {
   flags.add("accounts",
             "funded accounts per client (each client also has a poor one, whose pays are refused)",
             &accounts, 1, 1000);
-  flags.add(
-      "faults",
-      "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
-      "kill-conn[:db] | pause-db[:db] | partition[:db] | kill-broker (outbox) | kill-node "
-      "(--nodes 2+) | kill-etcd-member (etcd), comma-separated",
-      &o.faults);
+  flags.add("faults",
+            "menu: all | crash | crash:<point> | crash:random | kill-db[:orders|payments] | "
+            "kill-conn[:db] | pause-db[:db] | partition[:db] | kill-broker (outbox) | kill-node "
+            "(--nodes 2+) | kill-etcd-member (etcd), comma-separated",
+            &o.faults);
   flags.add("out", "directory for report.json, report.md and throughput.svg", &o.out_dir);
   flags.add("var",
             "directory for the databases and the coordinator's log (default: a new temp dir)",

@@ -39,7 +39,7 @@ struct ChaosOptions {
   std::string var_dir;  // where the pair and the coordinator keep their data (default: a temp dir)
   // serve --architecture (docs/architectures.md); `naive` is the baseline that must fail.
   std::string architecture = "xa";
-  bool unsafe = false;  // the same as architecture "naive" (kept for old scripts)
+  bool unsafe = false;                  // the same as architecture "naive" (kept for old scripts)
   int nodes = 1;                        // coordinators; more than one needs etcd
   std::string decision_store = "file";  // or "etcd": chaos starts its own cluster
   std::chrono::seconds takeover_after{2};
@@ -67,7 +67,7 @@ class ChaosRunner {
     // Killed on purpose (kill-node, or the victim of a takeover's crash point) and kept
     // down until a survivor has taken it over.
     bool held_down = false;
-    double killed_at = 0;             // seconds since the chaos began
+    double killed_at = 0;  // seconds since the chaos began
     // Where every node's log stood at the kill: its takeover is looked for after that.
     std::vector<std::uint64_t> offsets_at_kill;
     bool running() const { return process && process->running(); }

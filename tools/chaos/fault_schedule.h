@@ -42,7 +42,7 @@ struct Fault {
   // member (1-3; kKillEtcdMember). Drawn by make_schedule.
   int node = 0;
   int member = 1;
-  std::chrono::milliseconds at{0};  // offset into the run
+  std::chrono::milliseconds at{0};      // offset into the run
   std::chrono::milliseconds length{0};  // downtime, pause, or spacing of kills
 
   std::string name() const;  // e.g. crash:after_commit_first, kill-db:orders
