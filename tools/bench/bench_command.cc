@@ -5,6 +5,7 @@
 
 #include "common/flags.h"
 #include "tools/bench/bench_runner.h"
+#include "tools/bench/scale_out.h"
 #include "tools/tool_commands.h"
 
 namespace xacoord {
@@ -14,6 +15,7 @@ int bench_command(int argc, char** argv) {
   std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,xa-floor-batched,non-atomic",
               json_path, svg_dir;
   std::int64_t accounts = o.accounts, repeat = o.repeat;
+  std::vector<int> node_counts;
   bool quiet = false;
   Flags flags(
       "xacoord bench [--concurrency 1,8,32,64] [--duration 5s] [--accounts N] [--json FILE] "
@@ -35,6 +37,12 @@ int bench_command(int argc, char** argv) {
   flags.add("var", "directory for the benchmark coordinator's log (default: a temp dir)",
             &o.var_dir);
   flags.add("quiet", "no progress bar", &quiet);
+  std::string scale_out;
+  flags.add("scale-out",
+            "instead of the modes: pays/s of 1 coordinator on its decision log against N "
+            "coordinators sharing one etcd (bench starts its own), for each N of this list, e.g. "
+            "1,2,3 (docs/scale-out.md)",
+            &scale_out);
   try {
     if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());
     o.concurrency.clear();
@@ -67,6 +75,18 @@ int bench_command(int argc, char** argv) {
       if (comma == std::string::npos) break;
       pos = comma + 1;
     }
+    for (std::size_t pos = 0; !scale_out.empty() && pos <= scale_out.size();) {
+      auto comma = scale_out.find(',', pos);
+      auto item =
+          scale_out.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      char* end = nullptr;
+      long n = std::strtol(item.c_str(), &end, 10);
+      if (item.empty() || *end || n < 1 || n > 8)
+        throw UsageError("--scale-out takes numbers of coordinators from 1 to 8, e.g. 1,2,3");
+      node_counts.push_back(static_cast<int>(n));
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
   } catch (const UsageError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
@@ -80,6 +100,12 @@ int bench_command(int argc, char** argv) {
   }
   o.command = command_line(argc, argv);
   try {
+    if (!node_counts.empty()) {
+      auto report = bench::run_scale_out(o, node_counts);
+      std::printf("%s", report.to_table().c_str());
+      if (!json_path.empty()) std::ofstream(json_path) << report.to_json().dump(2) << "\n";
+      return 0;
+    }
     auto report = bench::run_bench(o);
     std::printf("%s", report.to_table().c_str());
     if (!json_path.empty()) std::ofstream(json_path) << report.to_json().dump(2) << "\n";

@@ -36,7 +36,7 @@ BenchReport run_bench(const BenchOptions& o) {
                           static_cast<std::size_t>(
                               rate_bound * std::chrono::duration<double>(o.duration).count()) +
                               100);
-        samples[m].push_back(measure(o, o.modes[m], c, targets, coordinator));
+        samples[m].push_back(measure(o, o.modes[m], c, targets, coordinator.view()));
         std::fprintf(stderr, "%-10s x%-4d %8.0f txn/s  (repetition %d)\n", name_of(o.modes[m]), c,
                      samples[m].back().throughput(), rep + 1);
       }

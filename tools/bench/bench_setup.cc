@@ -60,19 +60,24 @@ std::vector<PayTarget> create_orders(const BenchOptions& o,
   return targets;
 }
 
-BenchCoordinator start_coordinator(const BenchOptions& o, int max_concurrency) {
+BenchCoordinator start_coordinator(const BenchOptions& o, int max_concurrency,
+                                   const std::string& node_id, const std::string& decision_store) {
   BenchCoordinator c;
   c.port = harness::free_port();
   harness::ServeOptions s;
   s.binary = harness::self_executable();
   s.port = c.port;
-  s.stderr_path = o.var_dir + "/coordinator.log";
-  s.args = {"--listen", "127.0.0.1:" + std::to_string(c.port), "--log-dir",
-            o.var_dir + "/coordinator", "--orders", o.orders_url, "--payments", o.payments_url,
-            "--node-id", "bench",
+  const std::string name = node_id == "bench" ? "coordinator" : "coordinator-" + node_id;
+  s.stderr_path = o.var_dir + "/" + name + ".log";
+  s.args = {"--listen", "127.0.0.1:" + std::to_string(c.port), "--log-dir", o.var_dir + "/" + name,
+            "--orders", o.orders_url, "--payments", o.payments_url, "--node-id", node_id,
             // One session per branch in flight: the pool must cover the concurrency.
             "--pool-size", std::to_string(std::max(64, max_concurrency + 8)), "--max-connections",
             std::to_string(max_concurrency + 64)};
+  if (!decision_store.empty()) {
+    s.args.push_back("--decision-store");
+    s.args.push_back(decision_store);
+  }
   c.process = harness::ServeProcess::start(s);
   if (!c.process->wait_ready(std::chrono::seconds(60)))
     throw std::runtime_error("the coordinator did not start; see " + s.stderr_path);

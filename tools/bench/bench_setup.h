@@ -27,12 +27,29 @@ std::vector<std::string> create_accounts(const BenchOptions& o, const std::strin
 std::vector<PayTarget> create_orders(const BenchOptions& o,
                                      const std::vector<std::string>& accounts, std::size_t count);
 
+// What one measurement of the xacoord mode loads: one coordinator, or several sharing one
+// etcd (`bench --scale-out`), whose clients go round them. Non-owning.
+struct Coordinators {
+  std::vector<harness::ServeProcess*> processes;
+  std::vector<std::uint16_t> ports;
+  std::uint16_t port_for(int client) const {
+    return ports.empty() ? 0 : ports[static_cast<std::size_t>(client) % ports.size()];
+  }
+};
+
 struct BenchCoordinator {
   std::unique_ptr<harness::ServeProcess> process;
   std::uint16_t port = 0;
+  Coordinators view() const {
+    if (!process) return {};
+    return {{process.get()}, {port}};
+  }
 };
 
-// `xacoord serve` on the benchmark's databases, its pool sized for `max_concurrency`.
-BenchCoordinator start_coordinator(const BenchOptions& o, int max_concurrency);
+// `xacoord serve` on the benchmark's databases, its pool sized for `max_concurrency`: with
+// its own decision log, or with `decision_store` "etcd://..." under `node_id`.
+BenchCoordinator start_coordinator(const BenchOptions& o, int max_concurrency,
+                                   const std::string& node_id = "bench",
+                                   const std::string& decision_store = "");
 
 }  // namespace xacoord::bench

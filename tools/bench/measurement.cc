@@ -28,16 +28,15 @@ namespace {
 
 // xacoord over HTTP, loaded by wrk (tools/bench/wrk_load.h).
 Sample measure_with_wrk(const BenchOptions& o, int concurrency,
-                        const std::vector<PayTarget>& targets,
-                        const BenchCoordinator& coordinator) {
+                        const std::vector<PayTarget>& targets, const Coordinators& coordinators) {
   const std::string script = o.var_dir + "/wrk-pay.lua";
   std::ofstream(script) << wrk_pay_script(targets);
-  const int pid = coordinator.process->pid();
+  const int pid = coordinators.processes.at(0)->pid();
   double peak_rss = -1;
   report::ProgressBar bar(o.progress);
   const auto began = Clock::now();
   double cpu_before = cpu_seconds(pid);
-  WrkRun run = run_wrk(script, "127.0.0.1", coordinator.port, concurrency, o.duration, [&] {
+  WrkRun run = run_wrk(script, "127.0.0.1", coordinators.ports.at(0), concurrency, o.duration, [&] {
     peak_rss = std::max(peak_rss, rss_mib(pid));
     char caption[96];
     std::snprintf(caption, sizeof caption, "%-10s x%-4d (wrk)", name_of(Mode::kXacoord),
@@ -62,11 +61,11 @@ Sample measure_with_wrk(const BenchOptions& o, int concurrency,
 }  // namespace
 
 Sample measure(const BenchOptions& o, Mode mode, int concurrency,
-               const std::vector<PayTarget>& targets, const BenchCoordinator& coordinator) {
+               const std::vector<PayTarget>& targets, const Coordinators& coordinators) {
   if (mode == Mode::kXacoord && !o.xacoord_by_threads)
-    return measure_with_wrk(o, concurrency, targets, coordinator);
+    return measure_with_wrk(o, concurrency, targets, coordinators);
   auto driver_for = [&](int thread) {
-    DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinator.port,
+    DriverSetup setup{o.orders_url, o.payments_url, "127.0.0.1", coordinators.port_for(thread),
                       std::to_string(thread)};
     return make_driver(mode, setup);
   };
@@ -78,7 +77,17 @@ Sample measure(const BenchOptions& o, Mode mode, int concurrency,
       static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
   std::vector<Latencies> latencies(static_cast<std::size_t>(concurrency));
   std::atomic<bool> go{false};
-  const int pid = mode == Mode::kXacoord ? coordinator.process->pid() : 0;
+  std::vector<int> pids;
+  if (mode == Mode::kXacoord) {
+    for (const auto* p : coordinators.processes)
+      pids.push_back(p->pid());
+  }
+  auto cpu_of_all = [&pids] {
+    double sum = 0;
+    for (int p : pids)
+      sum += cpu_seconds(p);
+    return sum;
+  };
   std::vector<std::thread> threads;
   Clock::time_point began, end;
   for (int i = 0; i < concurrency; ++i) {
@@ -106,7 +115,7 @@ Sample measure(const BenchOptions& o, Mode mode, int concurrency,
       }
     });
   }
-  double cpu_before = pid ? cpu_seconds(pid) : 0;
+  double cpu_before = cpu_of_all();
   began = Clock::now();
   end = began + o.duration;
   go = true;
@@ -115,7 +124,8 @@ Sample measure(const BenchOptions& o, Mode mode, int concurrency,
   double peak_rss = -1;
   report::ProgressBar bar(o.progress);
   while (Clock::now() < end) {
-    if (pid) peak_rss = std::max(peak_rss, rss_mib(pid));
+    for (int p : pids)
+      peak_rss = std::max(peak_rss, rss_mib(p));
     char caption[96];
     std::snprintf(caption, sizeof caption, "%-10s x%-4d %zu paid", name_of(mode), concurrency,
                   next.load());
@@ -133,8 +143,8 @@ Sample measure(const BenchOptions& o, Mode mode, int concurrency,
   sample.paid = sample.latencies.count();
   sample.errors = errors.load();
   sample.seconds = wall;
-  if (pid) {
-    sample.coordinator_cpu = (cpu_seconds(pid) - cpu_before) / wall;
+  if (!pids.empty()) {
+    sample.coordinator_cpu = (cpu_of_all() - cpu_before) / wall;
     sample.coordinator_rss_mib = peak_rss;
   }
   return sample;

@@ -25,8 +25,10 @@ struct Sample {
   double throughput() const { return static_cast<double>(paid) / seconds; }
 };
 
+// The xacoord mode loads `coordinators` (wrk: the first one only; the benchmark's threads:
+// client i pays through coordinator i mod N, their CPU summed).
 Sample measure(const BenchOptions& o, Mode mode, int concurrency,
-               const std::vector<PayTarget>& targets, const BenchCoordinator& coordinator);
+               const std::vector<PayTarget>& targets, const Coordinators& coordinators);
 
 // The repetitions of one mode at one concurrency: the median throughput (robust to a
 // disk that is slow for a minute), latency percentiles over every sample together.

@@ -38,6 +38,9 @@ struct ArmResult {
   double coordinator_cpu_ms_per_pay = 0;
   double settle_ms = 0;
   std::map<std::string, int> faults_scheduled, faults_fired;
+  // Slots of the shared schedule whose fault this arm has nothing to strike (kill-broker
+  // without a broker): quiet slots, not counted as scheduled.
+  std::map<std::string, int> faults_not_applicable;
   std::vector<chaos::Window> fault_windows;  // seconds since the arm began
   int coordinator_restarts = 0;
   std::vector<double> answer_times;         // seconds since the arm began, for the charts

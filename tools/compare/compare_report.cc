@@ -19,6 +19,9 @@ nlohmann::json ArmResult::to_json() const {
     fired[name] = n;
   for (const auto& [name, n] : faults_scheduled)
     scheduled[name] = n;
+  nlohmann::json not_applicable = nlohmann::json::object();
+  for (const auto& [name, n] : faults_not_applicable)
+    not_applicable[name] = n;
   nlohmann::json windows = nlohmann::json::array();
   for (const auto& w : fault_windows)
     windows.push_back({{"start_s", w.start}, {"end_s", w.end}, {"what", w.what}});
@@ -52,6 +55,7 @@ nlohmann::json ArmResult::to_json() const {
       {"settle_ms", settle_ms},
       {"faults_fired", fired},
       {"faults_scheduled", scheduled},
+      {"faults_not_applicable", not_applicable},
       {"operations", operations},
       {"answered", answered},
       {"unanswered", unanswered},
@@ -135,6 +139,8 @@ std::string CompareReport::to_markdown() const {
       md += " " + name + " " + std::to_string(it == a.faults_fired.end() ? 0 : it->second) + "/" +
             std::to_string(n) + ";";
     }
+    for (const auto& [name, n] : a.faults_not_applicable)
+      md += " " + name + " n/a (nothing to strike);";
     md += "\n";
   }
   md += "\nPermanent anomalies, the first of each arm:\n\n";
