@@ -23,6 +23,11 @@ struct ArmResult {
   std::size_t pays_answered = 0;
   double throughput_per_s = 0;  // definite answers per second of the run
   double p50_ms = 0, p99_ms = 0;
+  // From the first request of an order's race to the last change of its order row or its
+  // payment row (their updated_at, read once settled): when the order reached its final state. For
+  // the synchronous arms it is about the slower answer of the race; for outbox it includes the
+  // delivery after its 202.
+  double final_state_p50_ms = 0, final_state_p99_ms = 0;
   // Throughput in the blocks with the locking sampler and in those without it.
   double throughput_locking_on_per_s = 0, throughput_locking_off_per_s = 0;
 

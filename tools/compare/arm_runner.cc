@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -272,6 +273,9 @@ ArmResult ArmRunner::run() {
         db::single_int(orders->query("SELECT COALESCE(MAX(order_id), 0) + 1 FROM orders"));
   }
   began_ = Clock::now();  // the arm's timeline starts with its workload
+  // The same instant on the wall clock, which the servers' TIMESTAMP columns use.
+  const double began_unix =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   AnomalySampler sampler(pair_, so, began_, [this] { return coordinator_pid_.load(); });
   sampler.start();
   workload::RaceResult raced;
@@ -395,6 +399,34 @@ ArmResult ArmRunner::run() {
       e["problem"] = "invariant 5: " + a.kind;
       r.permanent_examples.push_back(e);
     }
+  }
+  {
+    std::map<std::int64_t, double> first_sent;  // per raced order, seconds since began_
+    for (const auto& op : raced.ops) {
+      auto [it, fresh] = first_sent.emplace(op.order_id, op.sent_at);
+      if (!fresh) it->second = std::min(it->second, op.sent_at);
+    }
+    // The last change of the order's row and of its payment's, whichever came later.
+    std::map<std::int64_t, double> last_change;
+    for (auto* db : {orders_db.get(), payments_db.get()}) {
+      const char* table = db == orders_db.get() ? "orders" : "payments";
+      auto rows =
+          db->query(std::string("SELECT order_id, UNIX_TIMESTAMP(updated_at) FROM ") + table +
+                    " WHERE account_id LIKE " + reconcile::like_prefix_sql(prefix()));
+      for (const auto& row : rows.rows) {
+        if (!row.at(0) || !row.at(1)) continue;
+        double& at = last_change[std::stoll(*row.at(0))];
+        at = std::max(at, std::stod(*row.at(1)));
+      }
+    }
+    std::vector<double> final_ms;
+    for (const auto& [order_id, at] : last_change) {
+      auto it = first_sent.find(order_id);
+      if (it == first_sent.end()) continue;
+      final_ms.push_back(std::max(0.0, (at - began_unix - it->second) * 1000));
+    }
+    r.final_state_p50_ms = percentile(final_ms, 0.50);
+    r.final_state_p99_ms = percentile(final_ms, 0.99);
   }
   std::set<std::int64_t> acknowledged_pays;
   for (const auto& op : raced.ops)

@@ -40,6 +40,8 @@ nlohmann::json ArmResult::to_json() const {
       {"throughput_per_s", throughput_per_s},
       {"p50_ms", p50_ms},
       {"p99_ms", p99_ms},
+      {"final_state_p50_ms", final_state_p50_ms},
+      {"final_state_p99_ms", final_state_p99_ms},
       {"acknowledged_lost", acknowledged_lost},
       {"permanent_anomalies", permanent_anomalies},
       {"permanent_examples", permanent_examples},
@@ -103,10 +105,11 @@ std::string CompareReport::to_markdown() const {
                                     : "**An arm other than naive broke its promise.**") +
                    " Fields: docs/architectures/compare.md.\n\n";
   md +=
-      "| arm | promise | answers/s | p50 ms | p99 ms | lost acks | permanent | transient "
+      "| arm | promise | answers/s | p50 ms | p99 ms | final state p50 / p99 ms | lost acks | "
+      "permanent | transient "
       "samples | snapshot samples | longest window ms | compensations | refunds | settle ms | "
       "order-row lock ms | statements/pay | CPU ms/pay | locking sampler cost | faults fired |\n";
-  md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& a : arms) {
     int fired = 0, scheduled = 0;
     for (const auto& [n, c] : a.faults_fired)
@@ -119,7 +122,8 @@ std::string CompareReport::to_markdown() const {
     md += "| " + a.architecture + " | " +
           (a.kept_promise() ? "kept" : (a.architecture == "naive" ? "none (baseline)" : "BROKEN")) +
           " | " + fixed(a.throughput_per_s, 1) + " | " + fixed(a.p50_ms, 1) + " | " +
-          fixed(a.p99_ms, 1) + " | " + std::to_string(a.acknowledged_lost) + " | " +
+          fixed(a.p99_ms, 1) + " | " + fixed(a.final_state_p50_ms, 1) + " / " +
+          fixed(a.final_state_p99_ms, 1) + " | " + std::to_string(a.acknowledged_lost) + " | " +
           std::to_string(a.permanent_anomalies) + " | " +
           std::to_string(a.sampler.transient_anomaly_samples) + "/" +
           std::to_string(a.sampler.locking_samples) + " | " +
