@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -44,6 +46,35 @@ TEST(BenchSmoke, EveryModePaysAndTheReportHasRatios) {
     EXPECT_GT(r["coordinator_cpu_us_per_pay"].get<double>(), 0);
   }
   EXPECT_TRUE(std::ifstream(dir + "/throughput.svg").good());
+}
+
+// `bench --scale-out`: one coordinator on its log and 1-2 on an etcd of bench's own, every pay
+// answered, each set-up with its ratio to the file log and its coordinators' CPU.
+TEST(BenchSmoke, ScaleOutMeasuresEverySetUpWithoutErrors) {
+  auto pair = DbPair::shared();
+  if (!pair) GTEST_SKIP() << "needs the MariaDB pair of `make test`";
+  std::string dir = scratch_dir("bench-scale-out");
+  std::string cmd = "XACOORD_SOURCE_DIR='" + source_dir() + "' '" + binary_path() +
+                    "' bench --quiet --scale-out 1,2 --concurrency 4 --duration 1s --repeat 1 "
+                    "--accounts 20 --orders '" +
+                    pair->orders_url() + "' --payments '" + pair->payments_url() + "' --json '" +
+                    dir + "/scale-out.json' --var '" + dir + "' > '" + dir + "/bench.out' 2>&1";
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(dir + "/scale-out.json");
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(report.is_object());
+  ASSERT_EQ(report["scale_out"].size(), 3u);  // 1 x file, 1 x etcd, 2 x etcd
+  std::set<std::string> setups;
+  for (const auto& r : report["scale_out"]) {
+    setups.insert(r["decision_store"].get<std::string>() +
+                  std::to_string(r["coordinators"].get<int>()));
+    EXPECT_GT(r["pays"].get<int>(), 0) << r.dump();
+    EXPECT_EQ(r["errors"], 0) << r.dump();
+    EXPECT_GT(r["coordinators_us_per_pay"].get<double>(), 0) << r.dump();
+  }
+  EXPECT_EQ(setups, (std::set<std::string>{"file1", "etcd1", "etcd2"}));
 }
 
 }  // namespace

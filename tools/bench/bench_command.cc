@@ -10,6 +10,26 @@
 
 namespace xacoord {
 
+namespace {
+
+// "1,8,32" into numbers from 1 to `max`; UsageError(`usage`) on anything else.
+std::vector<int> numbers_of(const std::string& list, long max, const std::string& usage) {
+  std::vector<int> numbers;
+  for (std::size_t pos = 0; pos <= list.size();) {
+    auto comma = list.find(',', pos);
+    auto item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    char* end = nullptr;
+    long n = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end || n < 1 || n > max) throw UsageError(usage);
+    numbers.push_back(static_cast<int>(n));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return numbers;
+}
+
+}  // namespace
+
 int bench_command(int argc, char** argv) {
   bench::BenchOptions o;
   std::string concurrency = "1,8,32,64", modes = "xacoord,xa-floor,xa-floor-batched,non-atomic",
@@ -45,19 +65,8 @@ int bench_command(int argc, char** argv) {
             &scale_out);
   try {
     if (!flags.parse(argc, argv, 2).empty()) throw UsageError(flags.usage());
-    o.concurrency.clear();
-    for (std::size_t pos = 0; pos <= concurrency.size();) {
-      auto comma = concurrency.find(',', pos);
-      auto item =
-          concurrency.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      char* end = nullptr;
-      long c = std::strtol(item.c_str(), &end, 10);
-      if (item.empty() || *end || c < 1 || c > 4096)
-        throw UsageError("--concurrency takes numbers from 1 to 4096, e.g. 1,8,32,64");
-      o.concurrency.push_back(static_cast<int>(c));
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
+    o.concurrency =
+        numbers_of(concurrency, 4096, "--concurrency takes numbers from 1 to 4096, e.g. 1,8,32,64");
     o.modes.clear();
     for (std::size_t pos = 0; pos <= modes.size();) {
       auto comma = modes.find(',', pos);
@@ -75,17 +84,9 @@ int bench_command(int argc, char** argv) {
       if (comma == std::string::npos) break;
       pos = comma + 1;
     }
-    for (std::size_t pos = 0; !scale_out.empty() && pos <= scale_out.size();) {
-      auto comma = scale_out.find(',', pos);
-      auto item =
-          scale_out.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      char* end = nullptr;
-      long n = std::strtol(item.c_str(), &end, 10);
-      if (item.empty() || *end || n < 1 || n > 8)
-        throw UsageError("--scale-out takes numbers of coordinators from 1 to 8, e.g. 1,2,3");
-      node_counts.push_back(static_cast<int>(n));
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
+    if (!scale_out.empty()) {
+      node_counts = numbers_of(scale_out, 8,
+                               "--scale-out takes numbers of coordinators from 1 to 8, e.g. 1,2,3");
     }
   } catch (const UsageError& e) {
     std::fprintf(stderr, "%s\n", e.what());

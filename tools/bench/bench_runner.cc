@@ -11,13 +11,8 @@ namespace xacoord::bench {
 BenchReport run_bench(const BenchOptions& o) {
   BenchReport report;
   report.command = o.command;
-  std::string run_id = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-  auto accounts = create_accounts(o, run_id);
-  int max_c = 1;
-  for (int c : o.concurrency)
-    max_c = std::max(max_c, c);
+  auto accounts = create_accounts(o, new_run_id());
+  const int max_c = max_concurrency(o);
   BenchCoordinator coordinator;
   for (Mode m : o.modes) {
     if (m == Mode::kXacoord) coordinator = start_coordinator(o, max_c);

@@ -1,6 +1,7 @@
 #include "tools/bench/bench_setup.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "participants/sql_text.h"
@@ -14,6 +15,19 @@ namespace {
 constexpr std::int64_t kAmount = 100;
 
 }  // namespace
+
+std::string new_run_id() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+}
+
+int max_concurrency(const BenchOptions& o) {
+  int max_c = 1;
+  for (int c : o.concurrency)
+    max_c = std::max(max_c, c);
+  return max_c;
+}
 
 std::unique_ptr<db::Connection> connect_for_setup(const std::string& url) {
   db::Timeouts t;

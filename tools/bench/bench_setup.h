@@ -16,6 +16,11 @@ namespace xacoord::bench {
 
 struct BenchOptions;
 
+// A name for this run's accounts, unique across runs on the same databases.
+std::string new_run_id();
+// The largest of `o.concurrency`: what the coordinators' pools must cover.
+int max_concurrency(const BenchOptions& o);
+
 // A session with a read timeout long enough for bulk inserts.
 std::unique_ptr<db::Connection> connect_for_setup(const std::string& url);
 

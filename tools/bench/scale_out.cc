@@ -31,14 +31,9 @@ ScaleOutReport run_scale_out(const BenchOptions& options, const std::vector<int>
   o.xacoord_by_threads = true;  // several addresses: wrk cannot spread its connections
   ScaleOutReport report;
   report.command = o.command;
-  const std::string run_id =
-      "s" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count());
-  auto accounts = create_accounts(o, run_id);
-  int max_c = 1;
-  for (int c : o.concurrency)
-    max_c = std::max(max_c, c);
+  // A run id of its own: the accounts of a scale-out run never meet those of another.
+  auto accounts = create_accounts(o, "s" + new_run_id());
+  const int max_c = max_concurrency(o);
   const int max_nodes = *std::max_element(node_counts.begin(), node_counts.end());
 
   BenchCoordinator on_file = start_coordinator(o, max_c);

@@ -337,8 +337,11 @@ RunResult ChaosRunner::run_one(int index, const Fault& fault) {
                                      std::to_string(takeover_point ? 1 : fault.nth)
                                : "";
   const std::size_t victim = static_cast<std::size_t>(fault.node) % nodes_.size();
-  if (nodes_.size() > 1 && fault.kind != FaultKind::kKillEtcdMember)
-    run.result.fault += "@" + nodes_[victim].id;
+  // The faults that strike one coordinator say which.
+  const bool strikes_a_node = fault.kind == FaultKind::kCrashAt ||
+                              fault.kind == FaultKind::kCrashRandom ||
+                              fault.kind == FaultKind::kKillNode;
+  if (nodes_.size() > 1 && strikes_a_node) run.result.fault += "@" + nodes_[victim].id;
   // Armed: the victim of a crash point; for the takeover's points, every node but the one
   // that will be killed, so whichever claims it dies mid-takeover.
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
