@@ -54,6 +54,12 @@ nlohmann::json BenchReport::to_json() const {
     if (x && b && b->throughput > 0)
       j["xacoord_over_batched_floor"] = x->throughput / b->throughput;
     if (f && n && n->throughput > 0) j["floor_over_non_atomic"] = f->throughput / n->throughput;
+    auto l = find(results, Mode::kXaFloorLocked, r.concurrency),
+         m = find(results, Mode::kXaFloorMerged, r.concurrency);
+    if (l && m && l->throughput > 0) {
+      j["merged_over_locked"] = m->throughput / l->throughput;
+      if (l->p50_ms > 0) j["merged_p50_over_locked_p50"] = m->p50_ms / l->p50_ms;
+    }
     ratios.push_back(j);
   }
   return {{"command", command}, {"results", rows}, {"ratios", ratios}};
@@ -77,16 +83,34 @@ std::string BenchReport::to_table() const {
         << " | " << (r.load_cpu >= 0 ? report::fixed(r.load_cpu * 100, 0) + "% of a core" : "")
         << " |\n";
   }
-  out << "\n| conc | xacoord / floor (throughput) | xacoord / batched floor | xacoord p99 / floor "
-         "p99 | floor / non-atomic |\n|---:|---:|---:|---:|---:|\n";
-  const auto json = to_json();  // kept alive: the loop walks into it
+  const auto json = to_json();  // kept alive: the loops walk into it
+  auto get = [](const nlohmann::json& j, const char* k) {
+    return j.contains(k) ? report::fixed(j[k].get<double>(), 2) : std::string("-");
+  };
+  bool any_floor_ratio = false, any_lock_order_ratio = false;
   for (const auto& j : json["ratios"]) {
-    auto get = [&j](const char* k) {
-      return j.contains(k) ? report::fixed(j[k].get<double>(), 2) : std::string("-");
-    };
-    out << "| " << j["concurrency"] << " | " << get("xacoord_over_floor") << " | "
-        << get("xacoord_over_batched_floor") << " | " << get("xacoord_p99_over_floor_p99") << " | "
-        << get("floor_over_non_atomic") << " |\n";
+    any_floor_ratio = any_floor_ratio || j.contains("xacoord_over_floor") ||
+                      j.contains("xacoord_over_batched_floor") ||
+                      j.contains("floor_over_non_atomic");
+    any_lock_order_ratio = any_lock_order_ratio || j.contains("merged_over_locked");
+  }
+  if (any_floor_ratio) {
+    out << "\n| conc | xacoord / floor (throughput) | xacoord / batched floor | xacoord p99 / "
+           "floor "
+           "p99 | floor / non-atomic |\n|---:|---:|---:|---:|---:|\n";
+    for (const auto& j : json["ratios"]) {
+      out << "| " << j["concurrency"] << " | " << get(j, "xacoord_over_floor") << " | "
+          << get(j, "xacoord_over_batched_floor") << " | " << get(j, "xacoord_p99_over_floor_p99")
+          << " | " << get(j, "floor_over_non_atomic") << " |\n";
+    }
+  }
+  if (any_lock_order_ratio) {
+    out << "\n| conc | merged / locked (throughput) | merged p50 / locked p50 "
+           "|\n|---:|---:|---:|\n";
+    for (const auto& j : json["ratios"]) {
+      out << "| " << j["concurrency"] << " | " << get(j, "merged_over_locked") << " | "
+          << get(j, "merged_p50_over_locked_p50") << " |\n";
+    }
   }
   return out.str();
 }
@@ -100,7 +124,7 @@ std::string BenchReport::throughput_svg() const {
   }
   std::sort(levels.begin(), levels.end());
   report::SvgChart chart(640, 320);
-  for (Mode m : kAllModes) {
+  for (Mode m : kKnownModes) {
     report::SvgChart::Points points;
     for (std::size_t i = 0; i < levels.size(); ++i) {
       if (auto r = find(results, m, levels[i]))
@@ -120,7 +144,7 @@ std::string BenchReport::throughput_svg() const {
 
 std::string BenchReport::latency_svg(int at) const {
   report::SvgChart chart(640, 320);
-  for (Mode m : kAllModes) {
+  for (Mode m : kKnownModes) {
     auto r = find(results, m, at);
     if (!r || r->latency_ms_quantiles.empty()) continue;
     report::SvgChart::Points points;

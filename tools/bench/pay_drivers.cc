@@ -21,6 +21,10 @@ const char* name_of(Mode mode) {
       return "xa-floor-batched";
     case Mode::kNonAtomic:
       return "non-atomic";
+    case Mode::kXaFloorLocked:
+      return "xa-floor-locked";
+    case Mode::kXaFloorMerged:
+      return "xa-floor-merged";
   }
   return "?";
 }
@@ -142,6 +146,56 @@ class XaFloorDriver final : public PlainClient {
   const bool batched_;
 };
 
+// The lock order kept two ways, each branch one multi-statement round trip as the
+// coordinator sends them. Locked (what the coordinator does today): the orders branch locks
+// the row, then the orders work + prepare and the payments branch go in parallel. Merged:
+// the orders branch locks, works and prepares in one round trip, then the payments branch
+// runs. Both: three round trips on the critical path, then the commits in parallel; merged
+// saves one round trip of the orders connection and prepares the two branches one after the
+// other instead of at the same time.
+class LockOrderFloorDriver final : public PlainClient {
+ public:
+  LockOrderFloorDriver(const DriverSetup& s, bool merged) : PlainClient(s), merged_(merged) {}
+
+  bool pay(const PayTarget& t, std::uint64_t seq) override {
+    TxnId id{"bench", 1, seq};
+    const Xid xo = branch_xid(id, "orders" + tag_), xp = branch_xid(id, "payments" + tag_);
+    std::vector<std::string> orders_work{db::orders::mark_paid_sql(t.order_id, txn_id(seq)),
+                                         "SELECT ROW_COUNT()", db::xa::end(xo),
+                                         db::xa::prepare(xo)};
+    std::vector<std::string> payments{db::xa::start(xp)};
+    for (auto& s : db::payments::capture_sql(t.order_id, t.account_id, t.amount_cents, txn_id(seq)))
+      payments.push_back(std::move(s));
+    payments.push_back(db::xa::end(xp));
+    payments.push_back(db::xa::prepare(xp));
+    std::vector<std::string> lock{db::xa::start(xo), db::orders::lock_order_sql(t.order_id)};
+    bool paid = false;
+    if (merged_) {
+      lock.insert(lock.end(), orders_work.begin(), orders_work.end());
+      paid = db::single_int(*orders_->batch(lock).at(lock.size() - 3)) == 1;
+      if (!paid) {
+        orders_->xa_rollback(xo);
+        return false;
+      }
+      both([](db::Connection&) {}, [&](db::Connection& c) { c.batch(payments); });
+    } else {
+      orders_->batch(lock);
+      both([&](db::Connection& c) { paid = db::single_int(*c.batch(orders_work).at(1)) == 1; },
+           [&](db::Connection& c) { c.batch(payments); });
+      if (!paid) {
+        both([&](db::Connection& c) { c.xa_rollback(xo); },
+             [&](db::Connection& c) { c.xa_rollback(xp); });
+        return false;
+      }
+    }
+    both([&](db::Connection& c) { c.xa_commit(xo); }, [&](db::Connection& c) { c.xa_commit(xp); });
+    return true;
+  }
+
+ private:
+  const bool merged_;
+};
+
 class NonAtomicDriver final : public PlainClient {
  public:
   explicit NonAtomicDriver(const DriverSetup& s) : PlainClient(s) {}
@@ -173,6 +227,10 @@ std::unique_ptr<PayDriver> make_driver(Mode mode, const DriverSetup& setup) {
       return std::make_unique<XaFloorDriver>(setup, true);
     case Mode::kNonAtomic:
       return std::make_unique<NonAtomicDriver>(setup);
+    case Mode::kXaFloorLocked:
+      return std::make_unique<LockOrderFloorDriver>(setup, false);
+    case Mode::kXaFloorMerged:
+      return std::make_unique<LockOrderFloorDriver>(setup, true);
   }
   return nullptr;
 }

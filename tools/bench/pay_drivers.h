@@ -38,9 +38,25 @@ class PayDriver {
   virtual bool pay(const PayTarget& target, std::uint64_t sequence) = 0;
 };
 
-enum class Mode { kXacoord, kXaFloor, kXaFloorBatched, kNonAtomic };
+enum class Mode {
+  kXacoord,
+  kXaFloor,
+  kXaFloorBatched,
+  kNonAtomic,
+  // The two round-trip shapes of a pay that keep the lock order (the order row locked before
+  // any payments statement, docs/performance.md "Fewer round trips"), on the plain client:
+  // today's (lock; then both branches' work and prepares in parallel; commits) and the
+  // merged one (the orders branch's lock, work and prepare in one round trip; then the
+  // payments branch; commits). Opt-in with --modes.
+  kXaFloorLocked,
+  kXaFloorMerged,
+};
+// What `bench` runs by default.
 inline constexpr Mode kAllModes[] = {Mode::kXacoord, Mode::kXaFloor, Mode::kXaFloorBatched,
                                      Mode::kNonAtomic};
+inline constexpr Mode kKnownModes[] = {Mode::kXacoord,        Mode::kXaFloor,
+                                       Mode::kXaFloorBatched, Mode::kNonAtomic,
+                                       Mode::kXaFloorLocked,  Mode::kXaFloorMerged};
 const char* name_of(Mode mode);
 
 struct DriverSetup {
