@@ -2,7 +2,7 @@
 
 #include "common/check.h"
 #include "common/crash_points.h"
-#include "coordinator/architectures/saga/local_transaction.h"
+#include "coordinator/domain/local_transaction.h"
 #include "coordinator/domain/local_session.h"
 #include "coordinator/engine/two_phase_commit.h"
 #include "participants/db_error.h"

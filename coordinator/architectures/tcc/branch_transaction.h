@@ -1,8 +1,8 @@
 // One TCC branch step (a Try, Confirm or Cancel on one database) as one local transaction
-// with its barrier row (docs/architectures/tcc.md, "The barrier"). The first round trip
-// opens the transaction, inserts the barrier and runs the step's locking reads; the caller
-// reads the verdict and what it locked, then commits the step's writes with the barrier
-// row — or rolls back, and the barrier row goes with it.
+// (coordinator/domain/local_transaction.h) with its barrier row (docs/architectures/tcc.md,
+// "The barrier"). The first round trip opens the transaction, inserts the barrier and runs
+// the step's locking reads; the caller reads the verdict and what it locked, then commits
+// the step's writes with the barrier row — or rolls back, and the barrier row goes with it.
 #pragma once
 
 #include <utility>  // before Asio: boost/asio/awaitable.hpp uses std::exchange
@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "coordinator/architectures/tcc/tcc_sql.h"
+#include "coordinator/domain/local_transaction.h"
 #include "participants/pool.h"
 #include "participants/rows.h"
 
@@ -31,26 +32,28 @@ class BranchTransaction {
   BranchTransaction(BranchTransaction&&) = default;
   BranchTransaction& operator=(BranchTransaction&&) = default;
   // Left open by an exception: the session is closed, and the server rolls it back.
-  ~BranchTransaction();
+  ~BranchTransaction() = default;
 
   sql::Verdict verdict() const { return verdict_; }
   // The results of `reads`.
   const db::Results& reads() const { return reads_; }
   // `writes`, then COMMIT; the results are those of `writes`. On failure the session is
   // closed: whether the COMMIT ran is then not known.
-  boost::asio::awaitable<db::Results> commit(std::vector<std::string> writes);
+  boost::asio::awaitable<db::Results> commit(std::vector<std::string> writes) {
+    return local_.commit(std::move(writes));
+  }
   // `statements` without ending the transaction (a read-back to check before COMMIT).
-  boost::asio::awaitable<db::Results> run(std::vector<std::string> statements);
-  boost::asio::awaitable<void> rollback();
+  boost::asio::awaitable<db::Results> run(std::vector<std::string> statements) {
+    return local_.run(std::move(statements));
+  }
+  boost::asio::awaitable<void> rollback() { return local_.rollback(); }
 
  private:
-  BranchTransaction() = default;
-  boost::asio::awaitable<db::Results> send(std::vector<std::string> statements);
+  explicit BranchTransaction(LocalTransaction local) : local_(std::move(local)) {}
 
-  db::Lease lease_;
+  LocalTransaction local_;
   sql::Verdict verdict_ = sql::Verdict::kRepeat;
   db::Results reads_;
-  bool open_ = false;
 };
 
 }  // namespace xacoord::tcc

@@ -1,6 +1,6 @@
-#include "coordinator/architectures/saga/local_transaction.h"
+#include "coordinator/domain/local_transaction.h"
 
-namespace xacoord::saga {
+namespace xacoord {
 
 namespace asio = boost::asio;
 
@@ -72,4 +72,4 @@ asio::awaitable<void> LocalTransaction::rollback() {
   lease_.release();
 }
 
-}  // namespace xacoord::saga
+}  // namespace xacoord

@@ -1,11 +1,12 @@
 // One local transaction on one database in two round trips: the first locks and reads
 // (START TRANSACTION, SELECT ... FOR UPDATE), the caller looks at what it read and decides,
-// the second writes and commits — or the transaction rolls back. Every step of a saga that
-// must not be applied twice is built this way: the lock makes a repeat wait for the first
-// attempt to end, and the read then shows whether that attempt committed.
+// the second writes and commits — or the transaction rolls back. Every step of a saga, and
+// every TCC branch step with its barrier row (tcc/branch_transaction.h), that must not be
+// applied twice is built this way: the lock makes a repeat wait for the first attempt to
+// end, and the read then shows whether that attempt committed.
 //
-// Every statement starts with the node's session marker (session_marker in
-// coordinator/engine/two_phase_commit.h), so a restarted coordinator finds a session its
+// With a marker, every statement starts with it (the node's session marker, session_marker
+// in coordinator/engine/two_phase_commit.h), so a restarted coordinator finds a session its
 // dead predecessor left running in a server and kills it before it lists open sagas
 // (docs/architectures/saga.md, "Recovery").
 #pragma once
@@ -21,7 +22,7 @@
 #include "participants/pool.h"
 #include "participants/rows.h"
 
-namespace xacoord::saga {
+namespace xacoord {
 
 // Puts `marker` in front of every statement.
 void tag(std::vector<std::string>& statements, const std::string& marker);
@@ -29,7 +30,8 @@ void tag(std::vector<std::string>& statements, const std::string& marker);
 class LocalTransaction {
  public:
   // START TRANSACTION and `reads` on a session leased from `pool` (waiting until
-  // `deadline` for one). Throws db::DbError or db::PoolExhausted; nothing stays open then.
+  // `deadline` for one); `marker` may be empty. Throws db::DbError or db::PoolExhausted;
+  // nothing stays open then.
   static boost::asio::awaitable<LocalTransaction> begin(db::Pool& pool, SteadyTime deadline,
                                                         std::string marker,
                                                         std::vector<std::string> reads);
@@ -58,4 +60,4 @@ class LocalTransaction {
   bool open_ = false;
 };
 
-}  // namespace xacoord::saga
+}  // namespace xacoord
