@@ -1,7 +1,9 @@
 #include "coordinator/observability/invariant_check.h"
 
 #include <map>
+#include <set>
 
+#include "coordinator/observability/invariant_rules.h"
 #include "participants/sql_text.h"
 #include "protocol/txn_id.h"
 
@@ -91,91 +93,22 @@ std::vector<AccountRow> parse_accounts(const db::Rows& rows) {
 
 Report check(const Tables& tables, const Scope& scope) {
   Report report;
-  std::map<std::int64_t, const OrderRow*> orders;
+  std::set<std::int64_t> order_ids;
   for (const auto& o : tables.orders)
-    orders[o.order_id] = &o;
-  std::map<std::int64_t, const PaymentRow*> payments_by_order;
-  std::vector<const PaymentRow*> duplicates;
-  for (const auto& p : tables.payments) {
-    if (!payments_by_order.emplace(p.order_id, &p).second) duplicates.push_back(&p);
-  }
-  std::map<std::string, const AccountRow*> accounts;
+    order_ids.insert(o.order_id);
+  std::set<std::string> account_ids;
   for (const auto& a : tables.accounts)
-    accounts[a.account_id] = &a;
-  report.orders = orders.size();
+    account_ids.insert(a.account_id);
+  report.orders = order_ids.size();
   report.payments = tables.payments.size();
-  report.accounts = accounts.size();
-
-  for (const PaymentRow* p : duplicates) {
-    add(report, 1, "more than one payment for an order",
-        {{"order_id", p->order_id}, {"payment_id", p->payment_id}});
-  }
-  auto in_flight = [&scope](const OrderRow& o) {
-    for (const auto& status : scope.in_flight_statuses)
-      if (o.status == status) return true;
-    return false;
-  };
-  // Invariants 1 and 2, from the orders' side.
-  for (const auto& [id, o] : orders) {
-    if (in_flight(*o)) continue;
-    auto it = payments_by_order.find(id);
-    const PaymentRow* p = it == payments_by_order.end() ? nullptr : it->second;
-    nlohmann::json facts{{"order_id", id},
-                         {"account_id", o->account_id},
-                         {"amount_cents", o->amount},
-                         {"order_status", o->status}};
-    if (p) {
-      facts["payment_id"] = p->payment_id;
-      facts["payment_status"] = p->status;
-      facts["payment_amount_cents"] = p->amount;
-    }
-    if (o->status == "PAID") {
-      if (!p || p->status != "CAPTURED") {
-        add(report, 1, "paid order without a captured payment", facts);
-      } else if (p->amount != o->amount || p->account_id != o->account_id) {
-        add(report, 1, "paid order whose payment has another amount or account", facts);
-      }
-    } else if (o->status == "CANCELLED") {
-      if (p && p->status != "REFUNDED")
-        add(report, 2, "cancelled order with a payment that is not refunded", facts);
-    } else if (o->status == "PENDING") {
-      if (p) add(report, 2, "pending order with a payment", facts);
-    } else {
-      add(report, 2, "order with an unknown status", facts);
-    }
-  }
-  // Invariant 1 from the payments' side: every payment belongs to an order.
-  for (const auto& [order_id, p] : payments_by_order) {
-    if (orders.contains(order_id)) continue;
-    add(report, 1, "payment for an order that does not exist",
-        {{"order_id", order_id},
-         {"payment_id", p->payment_id},
-         {"account_id", p->account_id},
-         {"amount_cents", p->amount},
-         {"payment_status", p->status}});
-  }
-  // Invariant 3: money is conserved, and no balance is negative.
-  std::map<std::string, std::int64_t> captured;
-  for (const auto& p : tables.payments) {
-    if (p.status == "CAPTURED") captured[p.account_id] += p.amount;
-  }
-  for (const auto& [id, a] : accounts) {
-    if (a->balance < 0)
-      add(report, 3, "negative balance", {{"account_id", id}, {"balance_cents", a->balance}});
-    if (a->funded && *a->funded - captured[id] != a->balance) {
-      add(report, 3, "money not conserved",
-          {{"account_id", id},
-           {"funded_cents", *a->funded},
-           {"captured_cents", captured[id]},
-           {"balance_cents", a->balance},
-           {"expected_balance_cents", *a->funded - captured[id]}});
-    }
-  }
-  for (const auto& [account, amount] : captured) {
-    if (!accounts.contains(account))
-      add(report, 3, "captured payments on a missing account",
-          {{"account_id", account}, {"captured_cents", amount}});
-  }
+  report.accounts = account_ids.size();
+  // Invariants 1-3: the rules every checker shares (invariant_rules.h), over whole tables.
+  InvariantRows rows;
+  rows.orders = tables.orders;
+  rows.payments = tables.payments;
+  rows.accounts = tables.accounts;
+  rows.in_flight_statuses = scope.in_flight_statuses;
+  report.discrepancies = check_invariants(rows);
   if (!tables.has_funded)
     report.notes.push_back(
         "accounts has no funded_cents column: conservation of money was not checked, only "

@@ -6,7 +6,7 @@
 #include "participants/db_error.h"
 #include "participants/endpoint.h"
 #include "tools/bench/process_stats.h"
-#include "tools/reconcile/invariant_rules.h"
+#include "coordinator/observability/invariant_rules.h"
 #include "tools/reconcile/reconcile.h"
 
 namespace xacoord::compare {

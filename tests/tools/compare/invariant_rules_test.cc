@@ -1,7 +1,7 @@
 // The rules the reconcile checker and compare's sampler share (tools/reconcile/
 // invariant_rules.h), fed made-up rows: each kind of break is caught, a window of recent
 // orders raises no false alarm about the payments before it.
-#include "tools/reconcile/invariant_rules.h"
+#include "coordinator/observability/invariant_rules.h"
 
 #include <gtest/gtest.h>
 

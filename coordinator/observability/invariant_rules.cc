@@ -1,4 +1,4 @@
-#include "tools/reconcile/invariant_rules.h"
+#include "coordinator/observability/invariant_rules.h"
 
 namespace xacoord::reconcile {
 namespace {
@@ -28,8 +28,14 @@ std::vector<Discrepancy> check_invariants(const InvariantRows& rows) {
     add(out, 1, "more than one payment for an order",
         {{"order_id", p->order_id}, {"payment_id", p->payment_id}});
   }
+  auto in_flight = [&rows](const OrderRow& o) {
+    for (const auto& status : rows.in_flight_statuses)
+      if (o.status == status) return true;
+    return false;
+  };
   // Invariants 1 and 2, from the orders' side.
   for (const auto& [id, o] : orders) {
+    if (in_flight(*o)) continue;
     auto it = payments_by_order.find(id);
     const PaymentRow* p = it == payments_by_order.end() ? nullptr : it->second;
     nlohmann::json facts{{"order_id", id},

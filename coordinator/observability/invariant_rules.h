@@ -1,7 +1,8 @@
 // Invariants 1-3 of docs/reliability.md (contract §4) as pure rules over rows already read:
-// the reconcile checker applies them to whole tables, `xacoord compare`'s sampler to a
-// window of recent orders read while the workload runs. No I/O, so one set of rules serves
-// both and the tests can feed them made-up rows.
+// the checker of invariant_check.h (reconcile, the scheduled reconciliation, chaos) applies
+// them to whole tables, `xacoord compare`'s sampler to a window of recent orders read while
+// the workload runs. No I/O, so one set of rules serves all and the tests can feed them
+// made-up rows.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,9 @@ struct InvariantRows {
   // While transactions run (the sampler), PAYING is a pending order whose pay is under way
   // (tcc, outbox); once settled it must be gone, so reconcile calls it unknown.
   bool paying_is_pending = false;
+  // Orders with these statuses are skipped by invariants 1-2 (a transaction still running on
+  // them; Scope::in_flight_statuses of invariant_check.h).
+  std::vector<std::string> in_flight_statuses;
 };
 
 // Every discrepancy of invariants 1-3: duplicates, then by order, then by account.
