@@ -140,8 +140,15 @@ void ChaosRunner::start_node(Node& node, const std::string& crash_spec) {
   node.process = harness::ServeProcess::start(o);
   // On etcd a node whose last run died waits for its old lease (--takeover-after + 3 s).
   if (!node.process->wait_ready(std::chrono::seconds(60))) {
-    throw std::runtime_error("coordinator " + node.id + " did not become ready; see " +
-                             o.stderr_path);
+    // An armed point may be reached by start-up recovery or the first requests before the
+    // poll saw the node ready: that is the fault firing, which the run then handles.
+    auto exit = node.process->exit_status();
+    if (!crash_spec.empty() && exit && exit->signaled && exit->code == SIGKILL) return;
+    const std::string how = !exit            ? "still running after 60 s"
+                            : exit->signaled ? "killed by signal " + std::to_string(exit->code)
+                                             : "exit status " + std::to_string(exit->code);
+    throw std::runtime_error("coordinator " + node.id + " did not become ready (" + how +
+                             "); see " + o.stderr_path);
   }
 }
 
