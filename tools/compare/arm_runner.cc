@@ -126,6 +126,10 @@ void ArmRunner::start_coordinator(const std::string& crash_spec) {
   if (options_.architecture == "xa" && !options_.etcd_url.empty()) {
     o.args.push_back("--decision-store");
     o.args.push_back(options_.etcd_url);
+    // A crashed coordinator restarts as the same node and waits for its old lease: keep it
+    // short, as chaos does, so the slot is not spent waiting.
+    o.args.push_back("--takeover-after");
+    o.args.push_back("2s");
   }
   if (!crash_spec.empty()) {
     o.args.push_back("--enable-fault-injection");
