@@ -84,6 +84,15 @@ class PlainClient : public PayDriver {
 
   std::string txn_id(std::uint64_t seq) const { return tag_ + "-" + std::to_string(seq); }
 
+  // Phase two of both branches, in parallel.
+  void commit_both(const Xid& xo, const Xid& xp) {
+    both([&](db::Connection& c) { c.xa_commit(xo); }, [&](db::Connection& c) { c.xa_commit(xp); });
+  }
+  void rollback_both(const Xid& xo, const Xid& xp) {
+    both([&](db::Connection& c) { c.xa_rollback(xo); },
+         [&](db::Connection& c) { c.xa_rollback(xp); });
+  }
+
   std::unique_ptr<db::Connection> orders_;
   std::unique_ptr<db::Connection> payments_;  // branch thread only
   std::string tag_;
@@ -106,11 +115,10 @@ class XaFloorDriver final : public PlainClient {
         },
         [&](db::Connection& c) { payments_branch(c, xp, capture); });
     if (!paid) {  // the order was not PENDING: both branches are prepared, roll them back
-      both([&](db::Connection& c) { c.xa_rollback(xo); },
-           [&](db::Connection& c) { c.xa_rollback(xp); });
+      rollback_both(xo, xp);
       return false;
     }
-    both([&](db::Connection& c) { c.xa_commit(xo); }, [&](db::Connection& c) { c.xa_commit(xp); });
+    commit_both(xo, xp);
     return true;
   }
 
@@ -183,12 +191,11 @@ class LockOrderFloorDriver final : public PlainClient {
       both([&](db::Connection& c) { paid = db::single_int(*c.batch(orders_work).at(1)) == 1; },
            [&](db::Connection& c) { c.batch(payments); });
       if (!paid) {
-        both([&](db::Connection& c) { c.xa_rollback(xo); },
-             [&](db::Connection& c) { c.xa_rollback(xp); });
+        rollback_both(xo, xp);
         return false;
       }
     }
-    both([&](db::Connection& c) { c.xa_commit(xo); }, [&](db::Connection& c) { c.xa_commit(xp); });
+    commit_both(xo, xp);
     return true;
   }
 
