@@ -53,7 +53,10 @@ TEST(ChaosSmoke, EveryCrashPointAndEachServerKillComeOutClean) {
   for (const auto& run : r.report["runs"]) {
     const std::string fault = run["fault"];
     EXPECT_TRUE(run["fault_fired"].get<bool>()) << fault << " never fired";
-    EXPECT_GE(run["pays_committed"].get<int>(), 50) << fault << ": the workload moved little money";
+    // Each run must strike real work. An idle release build commits 360-940 pays per 3 s
+    // run (2026-12-03; a kill of a server costs the most); the floor of 20 leaves room for
+    // a loaded machine and for the sanitizer build, which is 2-4 times slower.
+    EXPECT_GE(run["pays_committed"].get<int>(), 20) << fault << ": the workload moved little money";
     EXPECT_EQ(run["transactions_committed"].get<int>(),
               run["pays_committed"].get<int>() + run["refunds_committed"].get<int>());
     const auto& in_flight = run["in_flight_at_fault"];

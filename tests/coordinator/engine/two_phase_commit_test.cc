@@ -302,6 +302,29 @@ TEST_F(EngineTest, AOnePhaseCommitWhoseOutcomeCannotBeReadIsUnknownNotNothingCha
   EXPECT_TRUE(threw<OutcomeUnknown>(cancelled)) << describe(cancelled->error);
 }
 
+// The fake world's teardown: a timer's callback can own a suspended coroutine bound to the
+// world's io_context, so ~FakeWorld drops every waiting callback, unrun, while that
+// io_context still exists (the ASan build found them destroyed after it; docs/reliability.md).
+TEST(ManualClockTest, DroppedWaitersAreDestroyedAtOnceAndNeverRun) {
+  FakeWorld world;
+  auto timer = world.clock.make_timer(world.io().get_executor());
+  auto owned = std::make_shared<int>(0);
+  std::weak_ptr<int> alive = owned;
+  bool ran = false;
+  timer->wait_until(world.clock.now() + seconds(1),
+                    [owned = std::move(owned), &ran](bool) { ran = true; });
+  ASSERT_EQ(world.clock.waiting(), 1u);
+  ASSERT_FALSE(alive.expired());
+
+  world.clock.drop_waiters();
+  EXPECT_TRUE(alive.expired()) << "the callback (and what it owns) outlived drop_waiters";
+  EXPECT_EQ(world.clock.waiting(), 0u);
+  world.advance(seconds(2));
+  timer->cancel();  // disarmed: nothing left to cancel or to post
+  world.settle();
+  EXPECT_FALSE(ran) << "a dropped waiter ran";
+}
+
 // Every crash point of docs/recovery.md: the process dies there, the next one recovers.
 struct CrashCase {
   CrashPoint point;

@@ -43,14 +43,17 @@ void FakeCoordinator::crash() {
 
 FakeWorld::~FakeWorld() {
   set_crash_hook({});
-  // Coroutines that wait for a dead process's I/O, a hung statement or a queued fsync are
-  // destroyed first, while everything they use still exists; then the io_context's own.
+  // Coroutines that wait for a dead process's I/O, a hung statement, a queued fsync or a
+  // timer are destroyed first, while everything they use still exists — the coordinators
+  // and the io_context their handlers are bound to; then the io_context's own queue (io_
+  // is declared last, so it goes before the coordinators and the clock).
   orders.drop_waiters();
   payments.drop_waiters();
   for (auto& p : processes_) {
     p->store().crash();
     p->process()->drop_parked();
   }
+  clock.drop_waiters();
   io_.stop();
 }
 

@@ -1,5 +1,8 @@
 #include "tests/support/fakes/manual_clock.h"
 
+#include <stdexcept>
+#include <vector>
+
 #include <boost/asio/post.hpp>
 
 namespace xacoord::test {
@@ -27,6 +30,11 @@ class ManualClock::ManualTimer final : public Timer {
     clock_.due_.erase(slot_);
     armed_ = false;
     asio::post(executor_, [done = std::move(done_)] { done(false); });
+  }
+  // Returns the callback without running it; the timer is no longer armed.
+  std::function<void(bool)> disarm() {
+    armed_ = false;
+    return std::move(done_);
   }
   void fire() {
     armed_ = false;
@@ -63,6 +71,20 @@ void ManualClock::advance(std::chrono::milliseconds d) {
 
 std::size_t ManualClock::waiting() const {
   return due_.size();
+}
+
+void ManualClock::drop_waiters() {
+  // Take every callback out first and destroy them after: destroying one may destroy a
+  // coroutine frame that owns another timer, which would change due_ under the loop.
+  std::vector<std::function<void(bool)>> dropped;
+  dropped.reserve(due_.size());
+  for (auto& [when, timer] : due_)
+    dropped.push_back(timer->disarm());
+  due_.clear();
+  dropped.clear();
+  // A destroyed frame must not have armed a new timer.
+  if (!due_.empty())
+    throw std::logic_error("ManualClock::drop_waiters: a timer was armed while dropping");
 }
 
 }  // namespace xacoord::test

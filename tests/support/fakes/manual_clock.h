@@ -23,6 +23,10 @@ class ManualClock final : public Clock {
   void advance(std::chrono::milliseconds d);
   // Timers waiting right now.
   std::size_t waiting() const;
+  // Disarms every waiting timer and destroys its callback unrun. A callback may own a
+  // suspended coroutine bound to an io_context; the owner of that io_context calls this
+  // before the io_context goes, so the coroutine is destroyed while its executor exists.
+  void drop_waiters();
 
  private:
   class ManualTimer;
