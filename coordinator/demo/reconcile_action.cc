@@ -100,11 +100,13 @@ Action reconcile_action(const json& body) {
                 "直接在数据库里埋下差错：" + plant, planted);
     }
 
-    // The check itself: the reconcile tool, on this run's account only.
+    // The check itself: the reconcile tool, on this run's account only, and on this node's
+    // prepared branches only: another coordinator's (or test's) transaction, prepared at
+    // this instant on the same databases, is no discrepancy of this account.
     const std::string out = c.work_dir + "/reconcile-" + run.run_id() + ".json";
-    std::vector<std::string> args{c.binary,       "reconcile",        "--json",
-                                  "--orders",     c.orders_url,       "--payments",
-                                  c.payments_url, "--account-prefix", account};
+    std::vector<std::string> args{c.binary,     "reconcile",  "--json",       "--orders",
+                                  c.orders_url, "--payments", c.payments_url, "--account-prefix",
+                                  account,      "--node-id",  c.node_id};
     auto check = [args, out]() -> asio::awaitable<int> { co_return run_to_completion(args, out); };
     auto on_worker = asio::co_spawn(demo.workers(), std::move(check), asio::use_awaitable);
     const int exit_code = co_await std::move(on_worker);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -61,7 +62,10 @@ TEST(BenchSmoke, ScaleOutMeasuresEverySetUpWithoutErrors) {
                     dir + "/scale-out.json' --var '" + dir + "' > '" + dir + "/bench.out' 2>&1";
   int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // What bench said goes into the failure: the scratch folder is gone after the run.
+  std::ifstream said(dir + "/bench.out");
+  std::string output((std::istreambuf_iterator<char>(said)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
   std::ifstream in(dir + "/scale-out.json");
   auto report = nlohmann::json::parse(in, nullptr, false);
   ASSERT_TRUE(report.is_object());
