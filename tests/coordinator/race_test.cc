@@ -35,7 +35,9 @@ TEST(RaceTest, TwoHundredPayCancelPairsEndAtomically) {
 
   std::vector<int> pay_status(kPairs), cancel_status(kPairs);
   std::vector<std::string> cancel_body(kPairs);
-  std::vector<bool> refunded(kPairs);
+  // One element per thread, and not std::vector<bool>: its elements are bits sharing words,
+  // so two threads setting neighbours race and one write can be lost.
+  std::vector<char> refunded(kPairs, 0);
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;

@@ -209,7 +209,9 @@ TEST_F(OutboxPayCancelTest, TwoHundredPayCancelPairsEndAsOneSerialOrder) {
   for (int i = 0; i < kPairs; ++i)
     orders.push_back(create_order(c, accounts[i % 4], kPrice));
   std::vector<int> pay_status(kPairs), cancel_status(kPairs);
-  std::vector<bool> refund_pending(kPairs);
+  // One element per thread, and not std::vector<bool>: its elements are bits sharing words,
+  // so two threads setting neighbours race and one write can be lost.
+  std::vector<char> refund_pending(kPairs, 0);
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
   for (int i = 0; i < kPairs; ++i) {
