@@ -39,25 +39,17 @@ struct Join {
 // in a test, or its io_context is being torn down) can never do that, so it drops `wake`,
 // which lets the awaiting coroutine be destroyed too; otherwise each would keep the other
 // alive (a leak the ASan + UBSan suite found; docs/reliability.md).
-class WakeOrRelease {
- public:
-  explicit WakeOrRelease(std::shared_ptr<Join> join) : join_(std::move(join)) {}
-  WakeOrRelease(const WakeOrRelease&) = delete;
-  WakeOrRelease& operator=(const WakeOrRelease&) = delete;
-  ~WakeOrRelease() {
-    if (!ended_) join_->wake = {};
+struct ReleaseUnlessEnded {
+  Join& join;
+  bool ended = false;
+  ~ReleaseUnlessEnded() {
+    if (!ended) join.wake = {};
   }
-  Join& join() { return *join_; }
-  void ended() { ended_ = true; }
-
- private:
-  std::shared_ptr<Join> join_;
-  bool ended_ = false;
 };
 
-asio::awaitable<void> run_one(std::shared_ptr<Join> shared_join, std::size_t i, SessionJob job) {
-  WakeOrRelease guard(std::move(shared_join));
-  Join* join = &guard.join();
+asio::awaitable<void> run_one(std::shared_ptr<Join> join, std::size_t i, SessionJob job) {
+  // A local: destroyed before the frame's copy of `join`, which it refers to.
+  ReleaseUnlessEnded guard{*join};
   std::exception_ptr error;
   try {
     co_await job.session->batch(std::move(job.statements));
@@ -67,7 +59,7 @@ asio::awaitable<void> run_one(std::shared_ptr<Join> shared_join, std::size_t i, 
   join->errors[i] = error;
   if (join->on_done) join->on_done(i, error);
   // Resumed through the executor, never from inside this frame.
-  guard.ended();
+  guard.ended = true;
   if (--join->remaining == 0) asio::post(join->executor, std::exchange(join->wake, {}));
 }
 

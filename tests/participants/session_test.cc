@@ -26,9 +26,7 @@ class ScriptedSession final : public Session {
   asio::awaitable<Results> batch(std::vector<std::string>) override {
     if (answers_) co_return Results{};
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-        [this](auto handler) {
-          parked_ = std::make_unique<Parked<decltype(handler)>>(std::move(handler));
-        },
+        [this](auto handler) { parked_ = std::make_shared<decltype(handler)>(std::move(handler)); },
         asio::use_awaitable);
     co_return Results{};
   }
@@ -41,16 +39,8 @@ class ScriptedSession final : public Session {
   void drop_parked() { parked_.reset(); }
 
  private:
-  struct AnyParked {
-    virtual ~AnyParked() = default;
-  };
-  template <typename Handler>
-  struct Parked final : AnyParked {
-    explicit Parked(Handler h) : handler(std::move(h)) {}
-    Handler handler;
-  };
   bool answers_;
-  std::unique_ptr<AnyParked> parked_;
+  std::shared_ptr<void> parked_;  // the completion handler, of whatever type
   std::string label_ = "test/scripted";
 };
 
